@@ -1,0 +1,78 @@
+// rodatagram - BrightSign-style datagram objects for C++
+// SPDX-License-Identifier: MIT
+
+#ifndef RO_EVENT_HPP_
+#define RO_EVENT_HPP_
+
+#include <any>
+#include <memory>
+#include <string_view>
+
+#include <ro/export.hpp>
+
+namespace ro {
+
+/// BrightScript user data: any value, or Invalid.
+///
+/// An empty `std::any` is BrightScript's `Invalid` (what `GetUserData()`
+/// returns when `SetUserData()` was never called).
+using UserData = std::any;
+
+/// Base of everything a MessagePort carries (BrightScript posts any object;
+/// C++ posts any ro::Event).
+///
+/// Library events are ro::DatagramEvent, ro::NetworkAttachedEvent and
+/// ro::NetworkDetachedEvent. Applications derive their own events from this
+/// class and post them with MessagePort::PostMessage().
+///
+/// **Example**
+/// ```
+/// struct TickEvent final : ro::Event {
+///   std::string_view TypeName() const override { return "tick"; }
+/// };
+/// port.PostMessage(std::make_shared<TickEvent>());
+/// ro::Message msg = ro::Wait(0, port);
+/// if (msg->TypeName() == "tick") { ... }
+/// ```
+///
+/// @par Thread safety
+/// Events are immutable once posted; one event may be read from any number of
+/// threads at once.
+class RO_API Event {
+ public:
+  virtual ~Event();
+
+  /// The BrightScript `type()` of the event, e.g. "roDatagramEvent".
+  [[nodiscard]] virtual std::string_view TypeName() const = 0;
+
+  /// The user data of the object that raised the event, as it was when the
+  /// event was raised; empty (Invalid) by default.
+  [[nodiscard]] virtual UserData GetUserData() const;
+
+  /// The `GetIdentity()` of the object that raised the event; 0 by default
+  /// (no source object).
+  [[nodiscard]] virtual int GetSourceIdentity() const;
+
+  /// This event as a `T`, or nullptr if it is not one.
+  ///
+  /// The C++ face of BrightScript's `type(msg) = "roXxxEvent"` test.
+  template <class T>
+  [[nodiscard]] const T* As() const noexcept {
+    return dynamic_cast<const T*>(this);
+  }
+
+ protected:
+  Event() = default;
+  Event(const Event&) = default;
+  Event(Event&&) = default;
+  Event& operator=(const Event&) = default;
+  Event& operator=(Event&&) = default;
+};
+
+/// What a MessagePort hands out: a shared, immutable event. `nullptr` is
+/// BrightScript's `Invalid` (for instance a `Wait()` that timed out).
+using Message = std::shared_ptr<const Event>;
+
+}  // namespace ro
+
+#endif  // RO_EVENT_HPP_

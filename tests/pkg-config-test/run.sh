@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Consumer test: builds a program against the installed rodatagram using only
+# pkg-config, as a Makefile user would, and runs it.
+#
+#   run.sh PREFIX LIBDIR MAIN_CPP WORK_DIR shared|static CXX [EXTRA_FLAGS...]
+#
+# PREFIX   install prefix (made by the consumer.install fixture)
+# LIBDIR   library directory relative to PREFIX (CMAKE_INSTALL_LIBDIR)
+# static   link with `pkg-config --static` (Requires.private / Libs.private)
+# EXTRA_FLAGS are added to compile and link (sanitizer flags of the build).
+set -euo pipefail
+
+if [[ $# -lt 6 ]]; then
+  echo "usage: $0 PREFIX LIBDIR MAIN_CPP WORK_DIR shared|static CXX [EXTRA_FLAGS...]" >&2
+  exit 2
+fi
+
+prefix=$1 libdir=$2 main=$3 work=$4 link=$5 cxx=$6
+shift 6
+
+pkg_config=${PKG_CONFIG:-pkg-config}
+export PKG_CONFIG_PATH="$prefix/$libdir/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+
+pc_args=(--cflags --libs)
+if [[ "$link" == static ]]; then
+  pc_args+=(--static)
+fi
+
+mkdir -p "$work"
+flags=$("$pkg_config" "${pc_args[@]}" rodatagram)
+echo "pkg-config ${pc_args[*]} rodatagram: $flags"
+
+status=0
+for std in c++17 c++20; do
+  exe="$work/consumer_${std//+/x}"
+  # $flags is split into words on purpose, as in $(pkg-config ...).
+  # shellcheck disable=SC2086
+  ( set -x; "$cxx" -std="$std" -Wall -Wextra -Wpedantic -Werror "$@" "$main" $flags -o "$exe" )
+  if LD_LIBRARY_PATH="$prefix/$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$exe"; then
+    echo "$std consumer: passed"
+  else
+    echo "$std consumer: FAILED" >&2
+    status=1
+  fi
+done
+exit "$status"
