@@ -25,6 +25,7 @@
 #include <asio/post.hpp>
 #include <fmt/core.h>
 
+#include <ro/asio.hpp>
 #include <ro/datagram_socket.hpp>
 
 #include "datagram_event_factory.hpp"
@@ -1110,7 +1111,15 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
   std::atomic<std::uint64_t> send_errors_{0};
 };
 
+struct SocketAccess {
+  static DatagramSocket Make(asio::io_context& io) {
+    return DatagramSocket(std::make_shared<SocketImpl>(io));
+  }
+};
+
 }  // namespace detail
+
+DatagramSocket MakeDatagramSocket(asio::io_context& io) { return detail::SocketAccess::Make(io); }
 
 namespace {
 constexpr const char* kMovedFrom =
@@ -1123,6 +1132,9 @@ DatagramSocket::DatagramSocket()
 DatagramSocket::~DatagramSocket() {
   if (impl_) impl_->Close();
 }
+
+DatagramSocket::DatagramSocket(std::shared_ptr<detail::SocketImpl> impl) noexcept
+    : impl_(std::move(impl)) {}
 
 DatagramSocket::DatagramSocket(DatagramSocket&& other) noexcept = default;
 

@@ -5,8 +5,10 @@
 #include <cstdlib>
 #include <utility>
 
+#include <asio/post.hpp>
 #include <fmt/core.h>
 
+#include <ro/asio.hpp>
 #include <ro/message_port.hpp>
 
 #include "port_state.hpp"
@@ -28,6 +30,7 @@ std::size_t PortState::Room(std::size_t count) const noexcept {
 bool PortState::Post(Message msg) {
   if (!msg) return false;
   bool wake = false;
+  std::vector<asio::io_context*> loops;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (Room(1) == 0) {
@@ -38,15 +41,18 @@ bool PortState::Post(Message msg) {
     ++posted_;
     high_water_ = std::max(high_water_, queue_.size());
     wake = waiters_ > 0;
+    if (!loop_waiters_.empty()) loops = loop_waiters_;
   }
   // Notify outside the lock so the woken waiter does not block on it again.
   if (wake) ready_.notify_one();
+  if (!loops.empty()) WakeLoops(loops);
   return true;
 }
 
 std::size_t PortState::PostBatch(Message* msgs, std::size_t count) {
   std::size_t accepted = 0;
   std::size_t waiters = 0;
+  std::vector<asio::io_context*> loops;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     accepted = Room(count);
@@ -55,6 +61,7 @@ std::size_t PortState::PostBatch(Message* msgs, std::size_t count) {
     dropped_ += count - accepted;
     high_water_ = std::max(high_water_, queue_.size());
     waiters = waiters_;
+    if (accepted > 0 && !loop_waiters_.empty()) loops = loop_waiters_;
   }
   // One wake-up per batch, and none at all when nobody sleeps.
   if (accepted > 0 && waiters > 0) {
@@ -64,7 +71,16 @@ std::size_t PortState::PostBatch(Message* msgs, std::size_t count) {
       ready_.notify_one();
     }
   }
+  if (!loops.empty()) WakeLoops(loops);
   return accepted;
+}
+
+void PortState::WakeLoops(const std::vector<asio::io_context*>& waiting) {
+  for (asio::io_context* io : waiting) {
+    // A post from a handler that runs inside that very loop needs no wake-up:
+    // the loop returns to WaitRunning() as soon as the handler is done.
+    if (!io->get_executor().running_in_this_thread()) asio::post(*io, [] {});
+  }
 }
 
 Message PortState::PopLocked() {
@@ -93,6 +109,35 @@ Message PortState::Wait(int timeout_ms) {
   lock.unlock();
   NoteActivity();
   return msg;
+}
+
+Message PortState::WaitRunning(int timeout_ms, asio::io_context& io) {
+  if (timeout_ms < 0) return Get();
+  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!queue_.empty()) break;
+      loop_waiters_.push_back(&io);
+    }
+    blocked_in_wait_.fetch_add(1, std::memory_order_relaxed);
+    const std::size_t ran = timeout_ms == 0 ? io.run_one() : io.run_one_until(deadline);
+    blocked_in_wait_.fetch_sub(1, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      loop_waiters_.erase(std::find(loop_waiters_.begin(), loop_waiters_.end(), &io));
+      if (!queue_.empty()) break;
+    }
+    if (ran == 0 && io.stopped()) {
+      // Nothing left to drive (no work, or the application stopped it).
+      if (timeout_ms == 0) return Wait(0);
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      return left > 0 ? Wait(static_cast<int>(left)) : Get();
+    }
+    if (timeout_ms != 0 && Clock::now() >= deadline) break;
+  }
+  return Get();
 }
 
 Message PortState::Get() {
@@ -263,5 +308,10 @@ PortStatistics MessagePort::GetStatistics() const {
 int MessagePort::GetIdentity() const { return state_ ? state_->Identity() : 0; }
 
 Message Wait(int timeout_ms, const MessagePort& port) { return port.WaitMessage(timeout_ms); }
+
+Message Wait(int timeout_ms, const MessagePort& port, asio::io_context& io) {
+  const auto& state = detail::PortAccess::State(port);
+  return state ? state->WaitRunning(timeout_ms, io) : nullptr;
+}
 
 }  // namespace ro

@@ -16,6 +16,7 @@
 #include <asio/post.hpp>
 #include <fmt/core.h>
 
+#include <ro/asio.hpp>
 #include <ro/network_hotplug.hpp>
 
 #include "hotplug_monitor.hpp"
@@ -279,7 +280,19 @@ void HotplugMonitor::Deliver(const std::vector<LinkChange>& changes) {
   port->PostBatch(events.data(), events.size());
 }
 
+struct HotplugAccess {
+  static NetworkHotplug Make(asio::io_context& io) {
+    auto monitor = std::make_shared<HotplugMonitor>(io);
+    // A failure is kept for GetFailureReason(); BrightScript's CreateObject
+    // gives an object either way.
+    monitor->Start();
+    return NetworkHotplug(std::move(monitor));
+  }
+};
+
 }  // namespace detail
+
+NetworkHotplug MakeNetworkHotplug(asio::io_context& io) { return detail::HotplugAccess::Make(io); }
 
 NetworkEvent::NetworkEvent(int index, std::string name, std::shared_ptr<const UserData> user_data,
                            int identity)
@@ -303,11 +316,10 @@ NetworkDetachedEvent::NetworkDetachedEvent(int index, std::string name,
 std::string_view NetworkDetachedEvent::TypeName() const { return "roNetworkDetached"; }
 
 NetworkHotplug::NetworkHotplug()
-    : monitor_(std::make_shared<detail::HotplugMonitor>(detail::Reactor::Instance().Context())) {
-  // A failure is kept for GetFailureReason(); BrightScript's CreateObject
-  // gives an object either way.
-  monitor_->Start();
-}
+    : NetworkHotplug(detail::HotplugAccess::Make(detail::Reactor::Instance().Context())) {}
+
+NetworkHotplug::NetworkHotplug(std::shared_ptr<detail::HotplugMonitor> monitor) noexcept
+    : monitor_(std::move(monitor)) {}
 
 NetworkHotplug::~NetworkHotplug() {
   if (monitor_) monitor_->Stop();

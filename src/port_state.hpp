@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include <asio/steady_timer.hpp>
 
@@ -38,6 +39,8 @@ class PortState : public std::enable_shared_from_this<PortState> {
   std::size_t PostBatch(Message* msgs, std::size_t count);
 
   Message Wait(int timeout_ms);
+  /// Wait that runs `io` on the calling thread instead of sleeping.
+  Message WaitRunning(int timeout_ms, asio::io_context& io);
   Message Get();
   Message Peek();
 
@@ -57,6 +60,9 @@ class PortState : public std::enable_shared_from_this<PortState> {
   // Caller holds mutex_. Returns how many of `count` fit.
   std::size_t Room(std::size_t count) const noexcept;
   Message PopLocked();
+  // Interrupts the loops of threads in WaitRunning(); `waiting` was copied
+  // under mutex_.
+  static void WakeLoops(const std::vector<asio::io_context*>& waiting);
   void NoteActivity() noexcept;
   void ScheduleWatchdogLocked(Clock::time_point when);
   void OnWatchdogTimer(std::uint64_t generation);
@@ -67,6 +73,7 @@ class PortState : public std::enable_shared_from_this<PortState> {
   std::condition_variable ready_;
   std::deque<Message> queue_;
   std::size_t waiters_ = 0;
+  std::vector<asio::io_context*> loop_waiters_;  // threads in WaitRunning()
   std::size_t max_length_ = 0;
   std::uint64_t posted_ = 0;
   std::uint64_t delivered_ = 0;

@@ -18,6 +18,7 @@ namespace ro {
 
 namespace detail {
 class SocketImpl;
+struct SocketAccess;
 }  // namespace detail
 
 /// Counters of one DatagramSocket (*extension*). Every datagram the socket
@@ -218,6 +219,9 @@ class RO_API DatagramSocket {
   /// @}
 
  private:
+  friend struct detail::SocketAccess;
+  explicit DatagramSocket(std::shared_ptr<detail::SocketImpl> impl) noexcept;
+
   std::shared_ptr<detail::SocketImpl> impl_;
 };
 

@@ -16,6 +16,7 @@ namespace ro {
 
 namespace detail {
 class HotplugMonitor;
+struct HotplugAccess;
 }  // namespace detail
 
 /// Common shape of roNetworkAttached / roNetworkDetached.
@@ -114,6 +115,9 @@ class RO_API NetworkHotplug {
   [[nodiscard]] std::string GetFailureReason() const;
 
  private:
+  friend struct detail::HotplugAccess;
+  explicit NetworkHotplug(std::shared_ptr<detail::HotplugMonitor> monitor) noexcept;
+
   std::shared_ptr<detail::HotplugMonitor> monitor_;
 };
 
