@@ -24,6 +24,11 @@ struct SocketAccess;
 /// Counters of one DatagramSocket (*extension*). Every datagram the socket
 /// read from the kernel is counted exactly once in `delivered`,
 /// `dropped_by_port` or `truncated`.
+///
+/// The counters are updated once per received batch, just after the batch
+/// is posted: an application that has just dequeued an event may briefly
+/// see counts that do not include that batch yet. Each field is read on its
+/// own, so a snapshot taken while datagrams arrive is not atomic as a whole.
 struct SocketStatistics {
   /// Datagrams read from the kernel.
   std::uint64_t received = 0;
