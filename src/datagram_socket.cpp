@@ -28,11 +28,13 @@
 #include <ro/asio.hpp>
 #include <ro/datagram_socket.hpp>
 
+#include "address.hpp"
 #include "datagram_event_factory.hpp"
 #include "hotplug_monitor.hpp"
 #include "port_state.hpp"
 #include "reactor.hpp"
 #include "sys.hpp"
+#include "text.hpp"
 
 #ifndef IPV6_MULTICAST_ALL
 #  define IPV6_MULTICAST_ALL 29  // Linux 4.20; older headers lack the name
@@ -51,25 +53,31 @@ constexpr unsigned kMaxPerWakeup = 4 * kBatch;
 // datagram only truncates if it is an IPv6 jumbogram; that is still detected.
 constexpr std::size_t kSlotBytes = 65536;
 constexpr std::size_t kControlBytes = 128;
+// Payload bytes that share one allocation (see datagram_event_factory.hpp).
+constexpr std::size_t kBlockPayloadBytes = 16 * 1024;
 
 // Receive buffers shared by every socket drained on one thread: a drain
 // copies each datagram out into its right-sized event before the next one.
 struct ReceiveScratch {
-  ReceiveScratch() : data(new char[kBatch * kSlotBytes]) {}
-
-  void Prepare(unsigned count) noexcept {
-    for (unsigned i = 0; i < count; ++i) {
+  ReceiveScratch() : data(new char[kBatch * kSlotBytes]) {
+    for (unsigned i = 0; i < kBatch; ++i) {
       iov[i].iov_base = data.get() + i * kSlotBytes;
       iov[i].iov_len = kSlotBytes;
       msghdr& h = msgs[i].msg_hdr;
       h.msg_name = &names[i];
-      h.msg_namelen = sizeof names[i];
       h.msg_iov = &iov[i];
       h.msg_iovlen = 1;
       h.msg_control = control[i];
+    }
+  }
+
+  // Resets what the kernel overwrites on each call.
+  void Prepare(unsigned count) noexcept {
+    for (unsigned i = 0; i < count; ++i) {
+      msghdr& h = msgs[i].msg_hdr;
+      h.msg_namelen = sizeof names[i];
       h.msg_controllen = kControlBytes;
       h.msg_flags = 0;
-      msgs[i].msg_len = 0;
     }
   }
 
@@ -86,134 +94,11 @@ ReceiveScratch& Scratch() {
   return scratch;
 }
 
-std::string ErrorText(int err) {
-  const char* name = strerrorname_np(err);
-  return fmt::format("{} ({})", std::generic_category().message(err), name ? name : "unknown");
-}
-
-// Shows an argument in a failure reason: printable ASCII as is, the rest as
-// \xHH, long values shortened.
-std::string Quote(std::string_view text) {
-  constexpr std::size_t kMaxShown = 64;
-  std::string out = "\"";
-  for (std::size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("\\x{:02x}", c);
-    }
-  }
-  if (text.size() > kMaxShown)
-    out += fmt::format("...\" ({} chars)", text.size());
-  else
-    out += '"';
-  return out;
-}
-
-struct Endpoint {
-  sockaddr_in6 storage{};  // large enough for sockaddr_in too
-  socklen_t length = 0;
-  int family = AF_UNSPEC;
-
-  const sockaddr* Address() const noexcept { return reinterpret_cast<const sockaddr*>(&storage); }
-  sockaddr_in& V4() noexcept { return *reinterpret_cast<sockaddr_in*>(&storage); }
-};
-
-// Parses a numeric IPv4/IPv6 literal (or "localhost"); names are not
-// resolved because a DNS lookup could block the caller for seconds.
-bool ParseHost(std::string_view host, int port, Endpoint& out, std::string& why) {
-  constexpr std::size_t kMaxHost = INET6_ADDRSTRLEN + IF_NAMESIZE + 1;
-  if (host.empty()) {
-    why = "the host is empty";
-    return false;
-  }
-  if (host.size() > kMaxHost) {
-    why =
-        fmt::format("the host is {} characters long, longer than any numeric address", host.size());
-    return false;
-  }
-  if (host.find('\0') != std::string_view::npos) {
-    why = "the host contains a NUL byte";
-    return false;
-  }
-  char text[kMaxHost + 1] = {};
-  std::memcpy(text, host.data(), host.size());
-  const auto net_port = htons(static_cast<std::uint16_t>(port));
-  in_addr v4{};
-  if (host == "localhost" || inet_pton(AF_INET, text, &v4) == 1) {
-    if (host == "localhost") v4.s_addr = htonl(INADDR_LOOPBACK);
-    out.V4().sin_family = AF_INET;
-    out.V4().sin_port = net_port;
-    out.V4().sin_addr = v4;
-    out.length = sizeof(sockaddr_in);
-    out.family = AF_INET;
-    return true;
-  }
-  char* scope = std::strchr(text, '%');
-  if (scope != nullptr) *scope++ = '\0';
-  if (inet_pton(AF_INET6, text, &out.storage.sin6_addr) != 1) {
-    why = "it is not a numeric IPv4 or IPv6 address (host names are not resolved)";
-    return false;
-  }
-  if (scope != nullptr) {
-    char* end = nullptr;
-    const unsigned long number = std::strtoul(scope, &end, 10);
-    const unsigned index =
-        (*scope != '\0' && *end == '\0') ? static_cast<unsigned>(number) : if_nametoindex(scope);
-    if (index == 0) {
-      why = fmt::format("the IPv6 scope {} is not a known interface", Quote(scope));
-      return false;
-    }
-    out.storage.sin6_scope_id = index;
-  }
-  out.storage.sin6_family = AF_INET6;
-  out.storage.sin6_port = net_port;
-  out.length = sizeof(sockaddr_in6);
-  out.family = AF_INET6;
-  return true;
-}
-
-// An IPv4 destination as seen by a dual-stack IPv6 socket (::ffff:a.b.c.d).
-Endpoint MapToV6(const Endpoint& v4) {
-  Endpoint mapped;
-  const sockaddr_in& in = *reinterpret_cast<const sockaddr_in*>(&v4.storage);
-  mapped.storage.sin6_family = AF_INET6;
-  mapped.storage.sin6_port = in.sin_port;
-  mapped.storage.sin6_addr.s6_addr[10] = 0xff;
-  mapped.storage.sin6_addr.s6_addr[11] = 0xff;
-  std::memcpy(&mapped.storage.sin6_addr.s6_addr[12], &in.sin_addr, 4);
-  mapped.length = sizeof(sockaddr_in6);
-  mapped.family = AF_INET6;
-  return mapped;
-}
-
-bool IsMulticast(const Endpoint& ep) {
-  if (ep.family == AF_INET) {
-    return IN_MULTICAST(ntohl(reinterpret_cast<const sockaddr_in*>(&ep.storage)->sin_addr.s_addr));
-  }
-  return IN6_IS_ADDR_MULTICAST(&ep.storage.sin6_addr);
-}
-
-// Errors after which a receive can simply be tried again: ICMP-reported
-// errors and memory pressure must never stop a socket (bun#28690).
-bool IsTransientReceiveError(int err) {
-  switch (err) {
-    case EINTR:
-    case ECONNREFUSED:
-    case ECONNRESET:
-    case EHOSTUNREACH:
-    case ENETUNREACH:
-    case ENETDOWN:
-    case EHOSTDOWN:
-    case ENOBUFS:
-    case ENOMEM:
-    case ETIMEDOUT:
-    case EPROTO:
-      return true;
-    default:
-      return false;
-  }
+// Errors that mean the socket itself is unusable (a library bug, not the
+// network); everything else (ICMP-reported errors, memory pressure, ...) is
+// counted and the socket keeps receiving (bun#28690).
+bool StopsReceiving(int err) {
+  return err == EBADF || err == ENOTSOCK || err == EFAULT || err == EINVAL;
 }
 
 void SetOption(int fd, int level, int name, int value) {
@@ -261,34 +146,6 @@ void ParseReceived(const msghdr& header, DatagramAddresses& out, std::uint32_t& 
       std::memcpy(&kernel_drops, CMSG_DATA(c), sizeof kernel_drops);
     }
   }
-}
-
-// The wildcard address of `family` with `port`.
-Endpoint AnyEndpoint(int family, int port) {
-  Endpoint any;
-  const auto net_port = htons(static_cast<std::uint16_t>(port));
-  if (family == AF_INET) {
-    any.V4().sin_family = AF_INET;
-    any.V4().sin_port = net_port;
-    any.V4().sin_addr.s_addr = htonl(INADDR_ANY);
-    any.length = sizeof(sockaddr_in);
-  } else {
-    any.storage.sin6_family = AF_INET6;
-    any.storage.sin6_port = net_port;
-    any.storage.sin6_addr = in6addr_any;
-    any.length = sizeof(sockaddr_in6);
-  }
-  any.family = family;
-  return any;
-}
-
-bool SameAddress(const Endpoint& a, const Endpoint& b) {
-  if (a.family != b.family) return false;
-  if (a.family == AF_INET) {
-    return reinterpret_cast<const sockaddr_in*>(&a.storage)->sin_addr.s_addr ==
-           reinterpret_cast<const sockaddr_in*>(&b.storage)->sin_addr.s_addr;
-  }
-  return std::memcmp(&a.storage.sin6_addr, &b.storage.sin6_addr, sizeof(in6_addr)) == 0;
 }
 
 // One interface chosen by the application, by name or by one of its
@@ -605,6 +462,13 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
       std::lock_guard<std::mutex> lock(mutex_);
       if (!closed_ && !rejoin_monitor_) {
         rejoin_monitor_ = std::move(monitor);
+        // Interfaces that attached between the joins and now raised no
+        // change for the monitor: join them here, once.
+        std::set<unsigned> indexes;
+        std::string ignored;
+        if (socket_ && MulticastInterfaces(indexes, ignored)) {
+          for (const Endpoint& group : groups_) JoinOnLocked(group, indexes, ignored);
+        }
         return true;
       }
     } else {
@@ -764,9 +628,11 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
       const int err = errno;
       std::string hint;
       if (err == EMSGSIZE) {
+        // The caller's family, not the socket's: an IPv4 peer of a
+        // dual-stack socket still has the IPv4 limit.
         hint = fmt::format("; the UDP maximum is {} bytes over IPv{}",
-                           target->family == AF_INET ? 65507 : 65527,
-                           target->family == AF_INET ? 4 : 6);
+                           destination.family == AF_INET ? 65507 : 65527,
+                           destination.family == AF_INET ? 4 : 6);
       }
       return Fail(fmt::format("{} failed: {}{}", call(), ErrorText(err), hint), -err);
     }
@@ -838,6 +704,11 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
             const std::string& call) {
     Endpoint address;
     if (!ParseGroup(group, address, call)) return false;
+    // Interfaces are listed under mutex_: the auto-rejoin callback also takes
+    // it, so a link that attaches meanwhile is either in this list or handled
+    // by the callback once the group is remembered.
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_) return Refuse(call + ": the socket is closed");
     std::set<unsigned> indexes;
     std::string why;
     if (interface) {
@@ -849,8 +720,6 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
       return Refuse(call + ": " + why);
     }
     if (indexes.empty()) return Refuse(call + ": no interface is up and multicast-capable");
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (closed_) return Refuse(call + ": the socket is closed");
     if (!socket_) {
       if (const int rc = OpenLocked(address.family); rc < 0) {
         return Refuse(fmt::format("{}: cannot create a socket: {}", call, ErrorText(-rc)));
@@ -859,23 +728,31 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
     if (address.family == AF_INET6 && family_ == AF_INET) {
       return Refuse(call + ": this socket is IPv4; an IPv6 group needs an IPv6 socket");
     }
-    const int fd = socket_->native_handle();
-    std::size_t member = 0;
     std::string failures;
-    for (const unsigned index : indexes) {
-      if (const int rc = Membership(fd, address, index, true); rc == 0) {
-        ++member;
-        RememberLocked(address, index);
-      } else {
-        failures += fmt::format("{}{}: {}", failures.empty() ? "" : "; ", InterfaceName(index),
-                                ErrorText(-rc));
-      }
-    }
+    const std::size_t member = JoinOnLocked(address, indexes, failures);
     if (member == 0) return Refuse(fmt::format("{} failed on every interface: {}", call, failures));
     const bool known = std::any_of(groups_.begin(), groups_.end(),
                                    [&](const Endpoint& g) { return SameAddress(g, address); });
     if (!known) groups_.push_back(address);
     return true;
+  }
+
+  // Joins `group` on each of `indexes`; returns on how many it is a member,
+  // and describes the failures.
+  std::size_t JoinOnLocked(const Endpoint& group, const std::set<unsigned>& indexes,
+                           std::string& failures) {
+    const int fd = socket_->native_handle();
+    std::size_t member = 0;
+    for (const unsigned index : indexes) {
+      if (const int rc = Membership(fd, group, index, true); rc == 0) {
+        ++member;
+        RememberLocked(group, index);
+      } else {
+        failures += fmt::format("{}{}: {}", failures.empty() ? "" : "; ", InterfaceName(index),
+                                ErrorText(-rc));
+      }
+    }
+    return member;
   }
 
   void RememberLocked(const Endpoint& group, unsigned index) {
@@ -954,6 +831,7 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
   bool SetBeforeBind(const std::string& call, const Change& change) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      if (closed_) return Refuse(call + ": the socket is closed");
       if (bound_) return Refuse(call + ": must be called before the socket is bound");
     }
     return SetSocketOption(call, change);
@@ -1022,7 +900,7 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
         const int err = errno;
         if (err == EAGAIN || err == EWOULDBLOCK) return Drain::kEmpty;
         receive_errors_.fetch_add(1, std::memory_order_relaxed);
-        if (IsTransientReceiveError(err)) {
+        if (!StopsReceiving(err)) {
           --budget;
           continue;
         }
@@ -1042,6 +920,8 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
     std::uint64_t truncated = 0;
     std::uint32_t kernel_drops = 0;
     bool saw_kernel_drops = false;
+    std::shared_ptr<DatagramEventFactory::Block> block;
+    std::size_t block_room = 0;  // events the current block still has space for
     for (unsigned i = 0; i < count; ++i) {
       const mmsghdr& m = scratch.msgs[i];
       DatagramAddresses addresses;
@@ -1056,10 +936,20 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
         continue;
       }
       if (port == nullptr) continue;
-      scratch.batch[made++] =
-          DatagramEventFactory::Make(static_cast<const char*>(scratch.iov[i].iov_base), m.msg_len,
-                                     addresses, user_data, identity_);
+      if (block_room == 0) {
+        std::size_t events = 0;
+        const std::size_t bytes = PlanBlock(scratch, i, count, events);
+        block = DatagramEventFactory::MakeBlock(events, bytes);
+        block_room = events;
+      }
+      DatagramEvent* event =
+          block->Add(static_cast<const char*>(scratch.iov[i].iov_base), m.msg_len);
+      DatagramEventFactory::Describe(*event, addresses, user_data, identity_);
+      // Shares the block's ownership: the block lives while any of its events does.
+      scratch.batch[made++] = Message(block, event);
+      --block_room;
     }
+    block.reset();
     const std::size_t accepted = port != nullptr ? port->PostBatch(scratch.batch, made) : 0;
     for (std::size_t i = accepted; i < made; ++i) scratch.batch[i].reset();
     received_.fetch_add(count, std::memory_order_relaxed);
@@ -1068,6 +958,23 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
     if (truncated != 0) truncated_.fetch_add(truncated, std::memory_order_relaxed);
     // SO_RXQ_OVFL carries the socket's running total of kernel drops.
     if (saw_kernel_drops) dropped_by_kernel_.store(kernel_drops, std::memory_order_relaxed);
+  }
+
+  // How many datagrams from `first` go into the next block, and their
+  // payload bytes: as many as fit in kBlockPayloadBytes (at least one), so
+  // that an event the application keeps pins little memory.
+  static std::size_t PlanBlock(const ReceiveScratch& scratch, unsigned first, unsigned count,
+                               std::size_t& events) {
+    std::size_t bytes = 0;
+    events = 0;
+    for (unsigned i = first; i < count; ++i) {
+      const mmsghdr& m = scratch.msgs[i];
+      if ((m.msg_hdr.msg_flags & MSG_TRUNC) != 0) continue;
+      if (events > 0 && bytes + m.msg_len > kBlockPayloadBytes) break;
+      bytes += m.msg_len;
+      ++events;
+    }
+    return bytes;
   }
 
   asio::io_context& io_;

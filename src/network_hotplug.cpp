@@ -22,6 +22,7 @@
 #include "hotplug_monitor.hpp"
 #include "port_state.hpp"
 #include "reactor.hpp"
+#include "text.hpp"
 
 namespace ro {
 namespace detail {
@@ -34,11 +35,6 @@ constexpr std::size_t kNetlinkBuffer = 32 * 1024;
 // A dump of the kernel's own tables answers in microseconds; this bounds a
 // pathological case so the reactor can never hang on it.
 constexpr auto kDumpTimeout = std::chrono::seconds(2);
-
-std::string ErrorText(int err) {
-  const char* name = strerrorname_np(err);
-  return fmt::format("{} ({})", std::generic_category().message(err), name ? name : "unknown");
-}
 
 // NLMSG_DATA without the macro's C-style cast.
 const void* Payload(const nlmsghdr* header) {

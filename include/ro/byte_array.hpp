@@ -35,11 +35,14 @@ namespace ro {
 /// of them only read.
 class RO_API ByteArray {
  public:
-  using value_type = std::uint8_t;
-  using size_type = std::size_t;
+  using value_type = std::uint8_t;  ///< One byte, 0..255.
+  using size_type = std::size_t;    ///< Byte counts.
+  /// Iterates the bytes in order.
   using iterator = std::vector<std::uint8_t>::iterator;
+  /// Iterates the bytes in order, read-only.
   using const_iterator = std::vector<std::uint8_t>::const_iterator;
 
+  /// An empty array.
   ByteArray() = default;
   /// Copies `size` bytes from `data` (*extension*).
   ByteArray(const void* data, std::size_t size);
@@ -82,6 +85,7 @@ class RO_API ByteArray {
 
   /// Byte at `index`; the index must be in [0, Count()).
   std::uint8_t& operator[](std::size_t index) noexcept { return bytes_[index]; }
+  /// Byte at `index`, read-only; the index must be in [0, Count()).
   const std::uint8_t& operator[](std::size_t index) const noexcept { return bytes_[index]; }
 
   /// Signed value of the byte at `index` (-128..127), or 0 when out of range.
@@ -95,6 +99,7 @@ class RO_API ByteArray {
 
   /// Pointer to the bytes (*extension*).
   [[nodiscard]] const std::uint8_t* Data() const noexcept { return bytes_.data(); }
+  /// Pointer to the bytes, writable (*extension*).
   [[nodiscard]] std::uint8_t* Data() noexcept { return bytes_.data(); }
 
   /// The bytes as a read-only character view (*extension*).
@@ -102,16 +107,22 @@ class RO_API ByteArray {
     return {reinterpret_cast<const char*>(bytes_.data()), bytes_.size()};
   }
 
-  [[nodiscard]] std::size_t size() const noexcept { return bytes_.size(); }
-  [[nodiscard]] bool empty() const noexcept { return bytes_.empty(); }
-  iterator begin() noexcept { return bytes_.begin(); }
-  iterator end() noexcept { return bytes_.end(); }
-  [[nodiscard]] const_iterator begin() const noexcept { return bytes_.begin(); }
-  [[nodiscard]] const_iterator end() const noexcept { return bytes_.end(); }
+  /// @name Standard container access (*extension*)
+  /// So that ByteArray works with range-for and the standard algorithms.
+  /// @{
+  [[nodiscard]] std::size_t size() const noexcept { return bytes_.size(); }  ///< Count()
+  [[nodiscard]] bool empty() const noexcept { return bytes_.empty(); }       ///< Count() == 0
+  iterator begin() noexcept { return bytes_.begin(); }                       ///< First byte.
+  iterator end() noexcept { return bytes_.end(); }                           ///< Past the last.
+  [[nodiscard]] const_iterator begin() const noexcept { return bytes_.begin(); }  ///< First.
+  [[nodiscard]] const_iterator end() const noexcept { return bytes_.end(); }      ///< Past last.
+  /// @}
 
+  /// Same bytes in the same order.
   friend bool operator==(const ByteArray& a, const ByteArray& b) noexcept {
     return a.bytes_ == b.bytes_;
   }
+  /// Not the same bytes.
   friend bool operator!=(const ByteArray& a, const ByteArray& b) noexcept { return !(a == b); }
 
  private:

@@ -95,7 +95,10 @@ class RO_API DatagramSocket {
   /// first sends.
   DatagramSocket();
   ~DatagramSocket();
+  /// Takes over `other`'s socket, port, identity and deliveries; `other`
+  /// is left empty.
   DatagramSocket(DatagramSocket&& other) noexcept;
+  /// Closes this socket, then takes over `other`'s; `other` is left empty.
   DatagramSocket& operator=(DatagramSocket&& other) noexcept;
   DatagramSocket(const DatagramSocket&) = delete;
   DatagramSocket& operator=(const DatagramSocket&) = delete;
@@ -120,6 +123,7 @@ class RO_API DatagramSocket {
   ///              address, or "localhost". Names are not resolved: a DNS
   ///              lookup could block the caller for seconds.
   /// @param port  1..65535.
+  /// @param packet  the payload, byte for byte (may contain zero bytes).
   /// @returns 0 on success, or a negative errno value (-EINVAL for a bad
   ///          host or port, -EMSGSIZE for a payload over the protocol
   ///          maximum of 65,507 bytes over IPv4, ...). Sending before any
@@ -178,8 +182,10 @@ class RO_API DatagramSocket {
   /// @returns false if rtnetlink cannot be used (see GetFailureReason()).
   bool SetAutoRejoin(bool enable);
 
-  /// Hop limit of multicast datagrams this socket sends, 0..255 (default 1;
-  /// 0 keeps them on this host).
+  /// Hop limit of multicast datagrams this socket sends, 0..255 (default 1).
+  /// With 0 no router forwards them, but Linux may still put them on the
+  /// wire of the outgoing interface (seen on kernel 6.18): to keep traffic
+  /// on this host, also choose `lo` with SetMulticastInterface().
   bool SetMulticastTTL(int ttl);
 
   /// Whether this host's own sockets receive the multicast datagrams this

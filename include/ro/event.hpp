@@ -7,6 +7,8 @@
 #include <any>
 #include <memory>
 #include <string_view>
+#include <type_traits>
+#include <typeinfo>
 
 #include <ro/export.hpp>
 
@@ -58,14 +60,25 @@ class RO_API Event {
   /// The C++ face of BrightScript's `type(msg) = "roXxxEvent"` test.
   template <class T>
   [[nodiscard]] const T* As() const noexcept {
-    return dynamic_cast<const T*>(this);
+    if constexpr (std::is_final_v<T>) {
+      // A final type can only match exactly: one type_info comparison
+      // instead of dynamic_cast's walk of the hierarchy.
+      return typeid(*this) == typeid(T) ? static_cast<const T*>(this) : nullptr;
+    } else {
+      return dynamic_cast<const T*>(this);
+    }
   }
 
  protected:
+  /// Only derived events are constructed, copied or moved.
   Event() = default;
+  /// Copies the base part of a derived event.
   Event(const Event&) = default;
+  /// Moves the base part of a derived event.
   Event(Event&&) = default;
+  /// Copies the base part of a derived event.
   Event& operator=(const Event&) = default;
+  /// Moves the base part of a derived event.
   Event& operator=(Event&&) = default;
 };
 

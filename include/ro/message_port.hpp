@@ -62,9 +62,14 @@ class RO_API MessagePort {
   /// Creates a new, empty queue.
   MessagePort();
   ~MessagePort();
+  /// Another handle to `other`'s queue.
   MessagePort(const MessagePort& other) noexcept;
+  /// Takes over `other`'s handle; `other` is left empty (a moved-from
+  /// handle behaves as an empty port that refuses posts).
   MessagePort(MessagePort&& other) noexcept;
+  /// Makes this a handle to `other`'s queue.
   MessagePort& operator=(const MessagePort& other) noexcept;
+  /// Takes over `other`'s handle; `other` is left empty.
   MessagePort& operator=(MessagePort&& other) noexcept;
 
   /// Waits for the next event and dequeues it.
@@ -132,6 +137,7 @@ class RO_API MessagePort {
   friend bool operator==(const MessagePort& a, const MessagePort& b) noexcept {
     return a.state_ == b.state_;
   }
+  /// True if the handles have different queues.
   friend bool operator!=(const MessagePort& a, const MessagePort& b) noexcept { return !(a == b); }
 
  private:

@@ -32,6 +32,7 @@ class RO_API NetworkEvent : public Event {
   [[nodiscard]] int GetSourceIdentity() const override { return identity_; }
 
  protected:
+  /// For the two concrete events.
   NetworkEvent(int index, std::string name, std::shared_ptr<const UserData> user_data,
                int identity);
 
@@ -46,6 +47,8 @@ class RO_API NetworkEvent : public Event {
 /// one address).
 class RO_API NetworkAttachedEvent final : public NetworkEvent {
  public:
+  /// An event for interface `index` called `name`, raised by the
+  /// NetworkHotplug with `identity` and `user_data`.
   NetworkAttachedEvent(int index, std::string name, std::shared_ptr<const UserData> user_data,
                        int identity);
   /// "roNetworkAttached".
@@ -56,6 +59,8 @@ class RO_API NetworkAttachedEvent final : public NetworkEvent {
 /// lost, last address removed, or the interface was deleted).
 class RO_API NetworkDetachedEvent final : public NetworkEvent {
  public:
+  /// An event for interface `index` called `name`, raised by the
+  /// NetworkHotplug with `identity` and `user_data`.
   NetworkDetachedEvent(int index, std::string name, std::shared_ptr<const UserData> user_data,
                        int identity);
   /// "roNetworkDetached".
@@ -92,7 +97,9 @@ class RO_API NetworkHotplug {
  public:
   NetworkHotplug();
   ~NetworkHotplug();
+  /// Takes over `other`'s watch; `other` is left empty.
   NetworkHotplug(NetworkHotplug&& other) noexcept;
+  /// Stops this watch, then takes over `other`'s; `other` is left empty.
   NetworkHotplug& operator=(NetworkHotplug&& other) noexcept;
   NetworkHotplug(const NetworkHotplug&) = delete;
   NetworkHotplug& operator=(const NetworkHotplug&) = delete;

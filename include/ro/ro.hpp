@@ -9,6 +9,8 @@
 
 #include <ro/byte_array.hpp>
 #include <ro/datagram_event.hpp>
+#include <ro/datagram_receiver.hpp>
+#include <ro/datagram_sender.hpp>
 #include <ro/datagram_socket.hpp>
 #include <ro/event.hpp>
 #include <ro/message_port.hpp>
