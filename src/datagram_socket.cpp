@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <linux/if_packet.h>
+#include <linux/sock_diag.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -109,7 +110,7 @@ void SetOption(int fd, int level, int name, int value) {
 }
 
 // Reads addresses and counters from one received datagram's header.
-void ParseReceived(const msghdr& header, DatagramAddresses& out, std::uint32_t& kernel_drops) {
+void ParseReceived(const msghdr& header, DatagramAddresses& out) {
   const auto* name = static_cast<const sockaddr_in6*>(header.msg_name);
   if (name->sin6_family == AF_INET6) {
     out.ipv6 = true;
@@ -142,8 +143,6 @@ void ParseReceived(const msghdr& header, DatagramAddresses& out, std::uint32_t& 
       out.interface_index = static_cast<int>(info.ipi6_ifindex);
       out.has_destination = true;
       std::memcpy(out.destination, &info.ipi6_addr, 16);
-    } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
-      std::memcpy(&kernel_drops, CMSG_DATA(c), sizeof kernel_drops);
     }
   }
 }
@@ -240,6 +239,7 @@ struct SocketOptions {
   bool has_multicast_interface = false;
   Interface multicast_interface;
   int receive_buffer = 0;
+  bool receive_destination = true;  // IP_PKTINFO / IPV6_RECVPKTINFO
 };
 
 int Set(int fd, int level, int name, const void* value, socklen_t length) {
@@ -259,6 +259,11 @@ int ApplyOptions(int fd, int family, const SocketOptions& o) {
   if (rc == 0) rc = SetInt(fd, SOL_SOCKET, SO_REUSEPORT, o.reuse_port ? 1 : 0);
   if (rc == 0) rc = SetInt(fd, SOL_SOCKET, SO_BROADCAST, o.broadcast ? 1 : 0);
   if (rc == 0 && o.receive_buffer > 0) rc = SetInt(fd, SOL_SOCKET, SO_RCVBUF, o.receive_buffer);
+  if (rc == 0) {
+    const int on = o.receive_destination ? 1 : 0;
+    rc = SetInt(fd, IPPROTO_IP, IP_PKTINFO, on);  // also IPv4 traffic of a dual-stack socket
+    if (rc == 0 && v6) rc = SetInt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, on);
+  }
   if (rc == 0 && o.multicast_ttl >= 0) {
     rc = v6 ? SetInt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, o.multicast_ttl)
             : SetInt(fd, IPPROTO_IP, IP_MULTICAST_TTL, o.multicast_ttl);
@@ -501,6 +506,11 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
     });
   }
 
+  bool SetReceiveDestination(bool enable) {
+    return SetSocketOption(fmt::format("SetReceiveDestination({})", enable),
+                           [&](SocketOptions& o) { o.receive_destination = enable; });
+  }
+
   bool SetBroadcast(bool enable) {
     return SetSocketOption(fmt::format("SetBroadcast({})", enable),
                            [&](SocketOptions& o) { o.broadcast = enable; });
@@ -565,6 +575,8 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
   void CloseLocked() {
     if (closed_) return;
     closed_ = true;
+    // Keep the kernel's drop count readable after the socket is gone.
+    dropped_by_kernel_.store(KernelDrops(), std::memory_order_relaxed);
     {
       std::unique_lock<std::shared_mutex> send_lock(send_mutex_);
       send_fd_ = -1;
@@ -577,13 +589,28 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
     }
   }
 
+  // The kernel's count of datagrams it dropped for this socket (receive
+  // buffer full). Read on demand with SO_MEMINFO rather than SO_RXQ_OVFL,
+  // which would add a control message to every datagram received.
+  std::uint64_t KernelDrops() const {
+    std::shared_lock<std::shared_mutex> lock(send_mutex_);
+    if (send_fd_ < 0) return dropped_by_kernel_.load(std::memory_order_relaxed);
+    std::uint32_t info[SK_MEMINFO_VARS] = {};
+    socklen_t length = sizeof info;
+    if (sys::Calls().getsockopt(send_fd_, SOL_SOCKET, SO_MEMINFO, info, &length) != 0 ||
+        length < sizeof(std::uint32_t) * (SK_MEMINFO_DROPS + 1)) {
+      return dropped_by_kernel_.load(std::memory_order_relaxed);
+    }
+    return info[SK_MEMINFO_DROPS];
+  }
+
   SocketStatistics Statistics() const {
     SocketStatistics s;
     s.received = received_.load(std::memory_order_relaxed);
     s.delivered = delivered_.load(std::memory_order_relaxed);
     s.dropped_by_port = dropped_by_port_.load(std::memory_order_relaxed);
     s.truncated = truncated_.load(std::memory_order_relaxed);
-    s.dropped_by_kernel = dropped_by_kernel_.load(std::memory_order_relaxed);
+    s.dropped_by_kernel = KernelDrops();
     s.receive_errors = receive_errors_.load(std::memory_order_relaxed);
     s.sent = sent_.load(std::memory_order_relaxed);
     s.send_errors = send_errors_.load(std::memory_order_relaxed);
@@ -648,14 +675,11 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
     if (family == AF_INET6) {
       // Dual stack: an IPv6 socket also reaches IPv4 peers (as ::ffff:a.b.c.d).
       SetOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0);
-      SetOption(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
       SetOption(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, 0);
     }
-    SetOption(fd, IPPROTO_IP, IP_PKTINFO, 1);
     // Linux delivers every group joined by *any* socket on the port unless
     // this is off; a socket should hear only the groups it joined itself.
     SetOption(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0);
-    SetOption(fd, SOL_SOCKET, SO_RXQ_OVFL, 1);
     if (const int rc = ApplyOptions(fd, family, options_); rc < 0) {
       sys.close(fd);
       return rc;
@@ -918,19 +942,12 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
                  const std::shared_ptr<const UserData>& user_data) {
     std::size_t made = 0;
     std::uint64_t truncated = 0;
-    std::uint32_t kernel_drops = 0;
-    bool saw_kernel_drops = false;
     std::shared_ptr<DatagramEventFactory::Block> block;
     std::size_t block_room = 0;  // events the current block still has space for
     for (unsigned i = 0; i < count; ++i) {
       const mmsghdr& m = scratch.msgs[i];
       DatagramAddresses addresses;
-      std::uint32_t drops = UINT32_MAX;
-      ParseReceived(m.msg_hdr, addresses, drops);
-      if (drops != UINT32_MAX) {
-        kernel_drops = drops;
-        saw_kernel_drops = true;
-      }
+      ParseReceived(m.msg_hdr, addresses);
       if ((m.msg_hdr.msg_flags & MSG_TRUNC) != 0) {
         ++truncated;
         continue;
@@ -956,8 +973,6 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
     delivered_.fetch_add(accepted, std::memory_order_relaxed);
     dropped_by_port_.fetch_add(count - truncated - accepted, std::memory_order_relaxed);
     if (truncated != 0) truncated_.fetch_add(truncated, std::memory_order_relaxed);
-    // SO_RXQ_OVFL carries the socket's running total of kernel drops.
-    if (saw_kernel_drops) dropped_by_kernel_.store(kernel_drops, std::memory_order_relaxed);
   }
 
   // How many datagrams from `first` go into the next block, and their
@@ -1012,7 +1027,7 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<std::uint64_t> dropped_by_port_{0};
   std::atomic<std::uint64_t> truncated_{0};
-  std::atomic<std::uint64_t> dropped_by_kernel_{0};
+  std::atomic<std::uint64_t> dropped_by_kernel_{0};  // last count, once closed
   std::atomic<std::uint64_t> receive_errors_{0};
   std::atomic<std::uint64_t> sent_{0};
   std::atomic<std::uint64_t> send_errors_{0};
@@ -1115,6 +1130,10 @@ bool DatagramSocket::SetMulticastInterface(std::string_view interface_name_or_ad
 }
 
 bool DatagramSocket::SetBroadcast(bool enable) { return impl_ && impl_->SetBroadcast(enable); }
+
+bool DatagramSocket::SetReceiveDestination(bool enable) {
+  return impl_ && impl_->SetReceiveDestination(enable);
+}
 
 bool DatagramSocket::SetReuseAddress(bool enable) {
   return impl_ && impl_->SetReuseAddress(enable);

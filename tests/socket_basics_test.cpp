@@ -151,6 +151,36 @@ TEST(SocketBasics, DatagramEventCarriesPayloadSourceIdentityAndDestination) {
   EXPECT_TRUE(StaysEmpty(port, 100ms)) << "one datagram must make one event";
 }
 
+TEST(SocketBasics, SetReceiveDestinationFalseLeavesTheDestinationOut) {
+  ro::MessagePort port;
+  ro::DatagramSocket receiver;
+  receiver.SetPort(port);
+  ASSERT_TRUE(receiver.SetReceiveDestination(false)) << receiver.GetFailureReason();
+  ASSERT_TRUE(receiver.BindToLocalPort(0)) << receiver.GetFailureReason();
+  ro::DatagramSocket sender;
+  ASSERT_EQ(sender.SendTo(kLoopback, receiver.GetLocalPort(), "first"), 0);
+  ro::Message msg = ro_test::NextMessage(port);
+  ASSERT_NE(msg, nullptr);
+  const auto* event = msg->As<ro::DatagramEvent>();
+  ASSERT_NE(event, nullptr);
+  EXPECT_EQ(event->GetString(), "first");
+  EXPECT_EQ(event->GetSourceHost(), "127.0.0.1");
+  EXPECT_EQ(event->GetDestinationHost(), "");
+  EXPECT_EQ(event->GetInterfaceIndex(), 0);
+  EXPECT_EQ(event->GetInterfaceName(), "");
+
+  // Switched back on for a socket that already exists.
+  ASSERT_TRUE(receiver.SetReceiveDestination(true)) << receiver.GetFailureReason();
+  ASSERT_EQ(sender.SendTo(kLoopback, receiver.GetLocalPort(), "second"), 0);
+  msg = ro_test::NextMessage(port);
+  ASSERT_NE(msg, nullptr);
+  event = msg->As<ro::DatagramEvent>();
+  ASSERT_NE(event, nullptr);
+  EXPECT_EQ(event->GetString(), "second");
+  EXPECT_EQ(event->GetDestinationHost(), "127.0.0.1");
+  EXPECT_EQ(event->GetInterfaceName(), "lo");
+}
+
 TEST(SocketBasics, SendToAcceptsAByteArray) {
   ro::MessagePort port;
   ro::DatagramSocket receiver = MakeReceiver(port);

@@ -41,7 +41,8 @@ struct SocketStatistics {
   /// delivered truncated).
   std::uint64_t truncated = 0;
   /// Datagrams the kernel dropped because the socket's receive buffer was
-  /// full (SO_RXQ_OVFL); they never reached `received`.
+  /// full (SO_MEMINFO, read when the statistics are taken); they never
+  /// reached `received`.
   std::uint64_t dropped_by_kernel = 0;
   /// Receive calls that failed (e.g. ECONNREFUSED from an ICMP error); the
   /// socket keeps receiving.
@@ -198,6 +199,13 @@ class RO_API DatagramSocket {
   /// out of one interface, never all of them, unless the application sends
   /// once per interface.
   bool SetMulticastInterface(std::string_view interface_name_or_address);
+
+  /// Whether events carry where each datagram went (GetDestinationHost(),
+  /// GetInterfaceIndex(), GetInterfaceName(); IP_PKTINFO). Default true.
+  /// Turning it off saves the kernel a control message per datagram, a few
+  /// percent of receive throughput (docs/benchmarks.md); those accessors then
+  /// return "" / 0.
+  bool SetReceiveDestination(bool enable);
 
   /// Allows sending to broadcast addresses (SO_BROADCAST; default false).
   bool SetBroadcast(bool enable);
