@@ -36,10 +36,10 @@ constexpr std::size_t kNetlinkBuffer = 32 * 1024;
 // pathological case so the reactor can never hang on it.
 constexpr auto kDumpTimeout = std::chrono::seconds(2);
 
-// NLMSG_DATA without the macro's C-style cast.
-const void* Payload(const nlmsghdr* header) {
-  return reinterpret_cast<const char*>(header) + NLMSG_HDRLEN;
-}
+// NLMSG_DATA without the macro's C-style cast. The netlink macros cast away
+// const, so the parser works on (its own, writable) buffer through
+// non-const pointers.
+void* Payload(nlmsghdr* header) { return reinterpret_cast<char*>(header) + NLMSG_HDRLEN; }
 
 int OpenNetlink(unsigned groups, int extra_type_flags) {
   const int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | extra_type_flags, NETLINK_ROUTE);
@@ -214,31 +214,31 @@ bool HotplugMonitor::Dump(std::uint16_t request, std::map<int, Link>& links, std
       return false;
     }
     auto remaining = static_cast<unsigned>(n);
-    for (const auto* h = reinterpret_cast<const nlmsghdr*>(buffer); NLMSG_OK(h, remaining);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(h, remaining);
          h = NLMSG_NEXT(h, remaining)) {
       if (h->nlmsg_seq != sequence_) continue;
       if (h->nlmsg_type == NLMSG_DONE) return true;
       if (h->nlmsg_type == NLMSG_ERROR) {
-        const auto* error = static_cast<const nlmsgerr*>(Payload(h));
+        const auto* error = static_cast<nlmsgerr*>(Payload(h));
         why = "netlink dump refused: " + ErrorText(-error->error);
         return false;
       }
       if (h->nlmsg_type == RTM_NEWLINK) {
-        const auto* info = static_cast<const ifinfomsg*>(Payload(h));
+        auto* info = static_cast<ifinfomsg*>(Payload(h));
         Link& link = links[info->ifi_index];
         link.flags = info->ifi_flags;
         auto length = static_cast<unsigned>(IFLA_PAYLOAD(h));
-        for (const rtattr* a = IFLA_RTA(info); RTA_OK(a, length); a = RTA_NEXT(a, length)) {
+        for (rtattr* a = IFLA_RTA(info); RTA_OK(a, length); a = RTA_NEXT(a, length)) {
           if (a->rta_type == IFLA_IFNAME) {
             link.name.assign(static_cast<const char*>(RTA_DATA(a)),
                              strnlen(static_cast<const char*>(RTA_DATA(a)), RTA_PAYLOAD(a)));
           }
         }
       } else if (h->nlmsg_type == RTM_NEWADDR) {
-        const auto* info = static_cast<const ifaddrmsg*>(Payload(h));
+        auto* info = static_cast<ifaddrmsg*>(Payload(h));
         unsigned flags = info->ifa_flags;
         auto length = static_cast<unsigned>(IFA_PAYLOAD(h));
-        for (const rtattr* a = IFA_RTA(info); RTA_OK(a, length); a = RTA_NEXT(a, length)) {
+        for (rtattr* a = IFA_RTA(info); RTA_OK(a, length); a = RTA_NEXT(a, length)) {
           if (a->rta_type == IFA_FLAGS) std::memcpy(&flags, RTA_DATA(a), sizeof flags);
         }
         // An address still in duplicate detection cannot be used yet.

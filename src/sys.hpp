@@ -13,25 +13,56 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <atomic>
+
 #include <ro/export.hpp>
 
 namespace ro::detail::sys {
 
+template <class Pointer>
+class AtomicCall;
+
+/// One entry of the table: a function pointer that a test may replace while
+/// the reactor thread calls through it (an atomic load per call, a plain
+/// load on x86).
+template <class R, class... Args>
+class AtomicCall<R (*)(Args...)> {
+ public:
+  using Pointer = R (*)(Args...);
+
+  constexpr AtomicCall() noexcept : pointer_(nullptr) {}
+  constexpr AtomicCall(Pointer p) noexcept : pointer_(p) {}  // NOLINT: implicit by design
+  AtomicCall(const AtomicCall& other) noexcept : pointer_(other.Get()) {}
+  AtomicCall& operator=(const AtomicCall& other) noexcept { return *this = other.Get(); }
+  AtomicCall& operator=(Pointer p) noexcept {
+    pointer_.store(p, std::memory_order_release);
+    return *this;
+  }
+  ~AtomicCall() = default;
+
+  R operator()(Args... args) const { return Get()(args...); }
+  [[nodiscard]] Pointer Get() const noexcept { return pointer_.load(std::memory_order_acquire); }
+
+ private:
+  std::atomic<Pointer> pointer_;
+};
+
 /// The system calls the library makes on sockets. Tests replace entries
-/// through Calls() and restore them with Reset(); never while sockets are in
-/// use from other threads.
+/// through Calls() and restore them with Reset().
 struct SyscallTable {
-  int (*socket)(int domain, int type, int protocol);
-  int (*bind)(int fd, const sockaddr* addr, socklen_t len);
-  int (*setsockopt)(int fd, int level, int name, const void* value, socklen_t len);
-  int (*getsockopt)(int fd, int level, int name, void* value, socklen_t* len);
-  int (*getsockname)(int fd, sockaddr* addr, socklen_t* len);
-  ssize_t (*sendto)(int fd, const void* buf, size_t len, int flags, const sockaddr* addr,
-                    socklen_t addr_len);
-  int (*recvmmsg)(int fd, mmsghdr* msgs, unsigned int vlen, int flags, timespec* timeout);
-  int (*close)(int fd);
-  int (*getifaddrs)(ifaddrs** list);
-  void (*freeifaddrs)(ifaddrs* list);
+  AtomicCall<int (*)(int domain, int type, int protocol)> socket;
+  AtomicCall<int (*)(int fd, const sockaddr* addr, socklen_t len)> bind;
+  AtomicCall<int (*)(int fd, int level, int name, const void* value, socklen_t len)> setsockopt;
+  AtomicCall<int (*)(int fd, int level, int name, void* value, socklen_t* len)> getsockopt;
+  AtomicCall<int (*)(int fd, sockaddr* addr, socklen_t* len)> getsockname;
+  AtomicCall<ssize_t (*)(int fd, const void* buf, size_t len, int flags, const sockaddr* addr,
+                         socklen_t addr_len)>
+      sendto;
+  AtomicCall<int (*)(int fd, mmsghdr* msgs, unsigned int vlen, int flags, timespec* timeout)>
+      recvmmsg;
+  AtomicCall<int (*)(int fd)> close;
+  AtomicCall<int (*)(ifaddrs** list)> getifaddrs;
+  AtomicCall<void (*)(ifaddrs* list)> freeifaddrs;
 };
 
 /// The table in use (testing seam; not part of the public API).

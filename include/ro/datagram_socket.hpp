@@ -115,7 +115,8 @@ class RO_API DatagramSocket {
   /// already in use, or the socket is already bound.
   bool BindToLocalPort(int port);
 
-  /// The local port the socket is bound to, or 0 if it is not bound yet.
+  /// The local port the socket is bound to, or 0 if it was never bound. After
+  /// Close() it still reports the port the socket had.
   [[nodiscard]] int GetLocalPort() const;
 
   /// Sends one datagram of `packet`'s bytes to `host`:`port`.
