@@ -49,7 +49,9 @@ std::string DatagramEvent::GetSourceHost() const {
 
 int DatagramEvent::GetSourcePort() const noexcept { return addresses_.source_port; }
 
-UserData DatagramEvent::GetUserData() const { return user_data_ ? *user_data_ : UserData{}; }
+UserData DatagramEvent::GetUserData() const {
+  return user_data_ != nullptr ? *user_data_ : UserData{};
+}
 
 int DatagramEvent::GetSourceIdentity() const { return identity_; }
 

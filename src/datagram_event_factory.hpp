@@ -38,9 +38,11 @@ struct DatagramEventFactory {
    public:
     /// `*trailing` holds where the spare bytes start: allocate_shared runs
     /// the allocator before this constructor.
-    Block(char* const* trailing, std::size_t capacity) noexcept
+    Block(char* const* trailing, std::size_t capacity,
+          std::shared_ptr<const UserData> user_data) noexcept
         : events_(reinterpret_cast<DatagramEvent*>(Aligned(*trailing))),
-          payload_(reinterpret_cast<char*>(events_ + capacity)) {}
+          payload_(reinterpret_cast<char*>(events_ + capacity)),
+          user_data_(std::move(user_data)) {}
     ~Block() {
       for (std::size_t i = 0; i < count_; ++i) events_[i].~DatagramEvent();
     }
@@ -53,6 +55,7 @@ struct DatagramEventFactory {
       if (size > 0) std::memcpy(payload_, payload, size);
       event->payload_ = payload_;
       event->size_ = static_cast<std::uint32_t>(size);
+      event->user_data_ = user_data_.get();
       payload_ += size;
       return event;
     }
@@ -61,6 +64,8 @@ struct DatagramEventFactory {
     DatagramEvent* events_;
     char* payload_;
     std::size_t count_ = 0;
+    // One reference for the whole batch: the events point at it.
+    std::shared_ptr<const UserData> user_data_;
   };
 
   /// Allocates `trailing_bytes` more than the control block needs and
@@ -95,19 +100,19 @@ struct DatagramEventFactory {
     char** trailing;
   };
 
-  /// A block for `count` events carrying `payload_bytes` in all.
-  static std::shared_ptr<Block> MakeBlock(std::size_t count, std::size_t payload_bytes) {
+  /// A block for `count` events carrying `payload_bytes` in all, whose
+  /// events carry `user_data`.
+  static std::shared_ptr<Block> MakeBlock(std::size_t count, std::size_t payload_bytes,
+                                          std::shared_ptr<const UserData> user_data) {
     char* trailing = nullptr;
     return std::allocate_shared<Block>(
         TrailingAllocator<Block>(kAlign + count * sizeof(DatagramEvent) + payload_bytes, &trailing),
-        &trailing, count);
+        &trailing, count, std::move(user_data));
   }
 
   /// Sets what Block::Add() leaves out.
-  static void Describe(DatagramEvent& event, const DatagramAddresses& addresses,
-                       const std::shared_ptr<const UserData>& user_data, int identity) {
+  static void Describe(DatagramEvent& event, const DatagramAddresses& addresses, int identity) {
     event.addresses_ = addresses;
-    event.user_data_ = user_data;
     event.identity_ = identity;
   }
 };

@@ -103,9 +103,8 @@ bool StopsReceiving(int err) {
 }
 
 void SetOption(int fd, int level, int name, int value) {
-  // Options that only add information (PKTINFO, overflow counts) or narrow
-  // delivery (MULTICAST_ALL) are best effort: an old kernel without them
-  // still gets a working socket.
+  // Best effort: an old kernel without IPV6_MULTICAST_ALL (4.20) or with
+  // IPv6 restricted still gets a working socket.
   (void)sys::Calls().setsockopt(fd, level, name, &value, sizeof value);
 }
 
@@ -323,55 +322,17 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
   }
 
   bool BindToLocalPort(int port) {
-    const auto call = [port] { return fmt::format("BindToLocalPort({})", port); };
-    if (port < 0 || port > 65535) {
-      return Refuse(call() + ": the port must be in 0..65535");
-    }
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (closed_) return Refuse(call() + ": the socket is closed");
-    if (bound_) {
-      return Refuse(fmt::format("{}: the socket is already bound to port {}", call(), LocalPort()));
-    }
-    if (!socket_) {
-      if (const int rc = OpenLocked(AF_INET); rc < 0) {
-        return Refuse(fmt::format("{}: cannot create a socket: {}", call(), ErrorText(-rc)));
-      }
-    }
-    if (const int rc = BindLocked(AnyEndpoint(family_, port)); rc < 0) {
-      return Refuse(fmt::format("{} failed: {}{}", call(), ErrorText(-rc), ReuseHint(-rc)));
-    }
-    StartReceivingLocked();
-    return true;
+    return Bind(fmt::format("BindToLocalPort({})", port), std::nullopt, port);
   }
 
   bool BindToLocalAddress(std::string_view address, int port) {
-    const auto call = [&] {
-      return fmt::format("BindToLocalAddress({}, {})", Quote(address), port);
-    };
-    if (port < 0 || port > 65535) return Refuse(call() + ": the port must be in 0..65535");
+    const std::string call = fmt::format("BindToLocalAddress({}, {})", Quote(address), port);
     Endpoint local;
     std::string why;
-    if (!ParseHost(address, port, local, why)) {
-      return Refuse(fmt::format("{}: {} is not a valid address: {}", call(), Quote(address), why));
+    if (port >= 0 && port <= 65535 && !ParseHost(address, port, local, why)) {
+      return Refuse(fmt::format("{}: {} is not a valid address: {}", call, Quote(address), why));
     }
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (closed_) return Refuse(call() + ": the socket is closed");
-    if (bound_) {
-      return Refuse(fmt::format("{}: the socket is already bound to port {}", call(), LocalPort()));
-    }
-    if (!socket_) {
-      if (const int rc = OpenLocked(local.family); rc < 0) {
-        return Refuse(fmt::format("{}: cannot create a socket: {}", call(), ErrorText(-rc)));
-      }
-    } else if (local.family != family_) {
-      return Refuse(
-          fmt::format("{}: the socket is already IPv{}", call(), family_ == AF_INET ? 4 : 6));
-    }
-    if (const int rc = BindLocked(local); rc < 0) {
-      return Refuse(fmt::format("{} failed: {}{}", call(), ErrorText(-rc), ReuseHint(-rc)));
-    }
-    StartReceivingLocked();
-    return true;
+    return Bind(call, local, port);
   }
 
   int SendTo(std::string_view host, int port, const char* data, std::size_t size) {
@@ -713,6 +674,30 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
     return 0;
   }
 
+  // The bind both Bind* calls share: to `local`, or to the wildcard address
+  // of the socket's family (IPv4 for a new socket) when there is none.
+  bool Bind(const std::string& call, const std::optional<Endpoint>& local, int port) {
+    if (port < 0 || port > 65535) return Refuse(call + ": the port must be in 0..65535");
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_) return Refuse(call + ": the socket is closed");
+    if (bound_) {
+      return Refuse(fmt::format("{}: the socket is already bound to port {}", call, LocalPort()));
+    }
+    if (!socket_) {
+      if (const int rc = OpenLocked(local ? local->family : AF_INET); rc < 0) {
+        return Refuse(fmt::format("{}: cannot create a socket: {}", call, ErrorText(-rc)));
+      }
+    } else if (local && local->family != family_) {
+      return Refuse(
+          fmt::format("{}: the socket is already IPv{}", call, family_ == AF_INET ? 4 : 6));
+    }
+    if (const int rc = BindLocked(local ? *local : AnyEndpoint(family_, port)); rc < 0) {
+      return Refuse(fmt::format("{} failed: {}{}", call, ErrorText(-rc), ReuseHint(-rc)));
+    }
+    StartReceivingLocked();
+    return true;
+  }
+
   bool ParseGroup(std::string_view group, Endpoint& address, const std::string& call) {
     std::string why;
     if (!ParseHost(group, 1, address, why) || group == "localhost") {
@@ -956,12 +941,12 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
       if (block_room == 0) {
         std::size_t events = 0;
         const std::size_t bytes = PlanBlock(scratch, i, count, events);
-        block = DatagramEventFactory::MakeBlock(events, bytes);
+        block = DatagramEventFactory::MakeBlock(events, bytes, user_data);
         block_room = events;
       }
       DatagramEvent* event =
           block->Add(static_cast<const char*>(scratch.iov[i].iov_base), m.msg_len);
-      DatagramEventFactory::Describe(*event, addresses, user_data, identity_);
+      DatagramEventFactory::Describe(*event, addresses, identity_);
       // Shares the block's ownership: the block lives while any of its events does.
       scratch.batch[made++] = Message(block, event);
       --block_room;

@@ -96,7 +96,9 @@ class RO_API DatagramEvent final : public Event {
   friend struct detail::DatagramEventFactory;
   DatagramEvent() = default;
 
-  std::shared_ptr<const UserData> user_data_;
+  // Owned by the allocation block the event lives in (one per receive
+  // batch), which outlives the event; nullptr when no user data was set.
+  const UserData* user_data_ = nullptr;
   const char* payload_ = nullptr;
   std::uint32_t size_ = 0;
   int identity_ = 0;
