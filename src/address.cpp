@@ -16,6 +16,33 @@
 #include "text.hpp"
 
 namespace ro::detail {
+namespace {
+
+// UINT32_MAX has 10 digits; more can only overflow.
+constexpr std::size_t kMaxScopeDigits = 10;
+
+Endpoint V4(in_addr address, std::uint16_t net_port) {
+  Endpoint out;
+  out.V4().sin_family = AF_INET;
+  out.V4().sin_port = net_port;
+  out.V4().sin_addr = address;
+  out.length = sizeof(sockaddr_in);
+  out.family = AF_INET;
+  return out;
+}
+
+Endpoint V6(const in6_addr& address, std::uint16_t net_port, unsigned scope) {
+  Endpoint out;
+  out.storage.sin6_family = AF_INET6;
+  out.storage.sin6_port = net_port;
+  out.storage.sin6_addr = address;
+  out.storage.sin6_scope_id = scope;
+  out.length = sizeof(sockaddr_in6);
+  out.family = AF_INET6;
+  return out;
+}
+
+}  // namespace
 
 bool ParseHost(std::string_view host, int port, Endpoint& out, std::string& why) {
   constexpr std::size_t kMaxHost = INET6_ADDRSTRLEN + IF_NAMESIZE + 1;
@@ -38,55 +65,47 @@ bool ParseHost(std::string_view host, int port, Endpoint& out, std::string& why)
   in_addr v4{};
   if (host == "localhost" || inet_pton(AF_INET, text, &v4) == 1) {
     if (host == "localhost") v4.s_addr = htonl(INADDR_LOOPBACK);
-    out.V4().sin_family = AF_INET;
-    out.V4().sin_port = net_port;
-    out.V4().sin_addr = v4;
-    out.length = sizeof(sockaddr_in);
-    out.family = AF_INET;
+    out = V4(v4, net_port);
     return true;
   }
   char* scope = std::strchr(text, '%');
   if (scope != nullptr) *scope++ = '\0';
-  if (inet_pton(AF_INET6, text, &out.storage.sin6_addr) != 1) {
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, text, &v6) != 1) {
     why = "it is not a numeric IPv4 or IPv6 address (host names are not resolved)";
     return false;
   }
+  unsigned index = 0;
   if (scope != nullptr) {
-    // A number must name an existing interface too; a name is looked up.
-    char* end = nullptr;
-    errno = 0;
-    const unsigned long number = std::strtoul(scope, &end, 10);
-    const bool numeric = *scope != '\0' && *end == '\0';
-    unsigned index = numeric ? 0 : if_nametoindex(scope);
-    char name[IF_NAMESIZE] = {};
-    if (numeric && errno == 0 && number <= UINT32_MAX &&
-        if_indextoname(static_cast<unsigned>(number), name) != nullptr) {
-      index = static_cast<unsigned>(number);
+    // Digits only: strtoul would also take "+1", " 1" and "-18446744073709551615" as 1.
+    const std::size_t length = std::strlen(scope);
+    const bool numeric =
+        length > 0 && std::strspn(scope, "0123456789") == length && length <= kMaxScopeDigits;
+    if (numeric) {
+      const unsigned long long number = std::strtoull(scope, nullptr, 10);
+      char name[IF_NAMESIZE] = {};
+      if (number <= UINT32_MAX && if_indextoname(static_cast<unsigned>(number), name) != nullptr) {
+        index = static_cast<unsigned>(number);
+      }
+    } else if (length > 0 && length < IF_NAMESIZE) {
+      index = if_nametoindex(scope);
     }
     if (index == 0) {
       why = fmt::format("the IPv6 scope {} is not a known interface", Quote(scope));
       return false;
     }
-    out.storage.sin6_scope_id = index;
   }
-  out.storage.sin6_family = AF_INET6;
-  out.storage.sin6_port = net_port;
-  out.length = sizeof(sockaddr_in6);
-  out.family = AF_INET6;
+  out = V6(v6, net_port, index);
   return true;
 }
 
 Endpoint MapToV6(const Endpoint& v4) {
-  Endpoint mapped;
   const sockaddr_in& in = *reinterpret_cast<const sockaddr_in*>(&v4.storage);
-  mapped.storage.sin6_family = AF_INET6;
-  mapped.storage.sin6_port = in.sin_port;
-  mapped.storage.sin6_addr.s6_addr[10] = 0xff;
-  mapped.storage.sin6_addr.s6_addr[11] = 0xff;
-  std::memcpy(&mapped.storage.sin6_addr.s6_addr[12], &in.sin_addr, 4);
-  mapped.length = sizeof(sockaddr_in6);
-  mapped.family = AF_INET6;
-  return mapped;
+  in6_addr mapped{};
+  mapped.s6_addr[10] = 0xff;
+  mapped.s6_addr[11] = 0xff;
+  std::memcpy(&mapped.s6_addr[12], &in.sin_addr, 4);
+  return V6(mapped, in.sin_port, 0);
 }
 
 bool IsMulticast(const Endpoint& ep) {
@@ -97,21 +116,9 @@ bool IsMulticast(const Endpoint& ep) {
 }
 
 Endpoint AnyEndpoint(int family, int port) {
-  Endpoint any;
   const auto net_port = htons(static_cast<std::uint16_t>(port));
-  if (family == AF_INET) {
-    any.V4().sin_family = AF_INET;
-    any.V4().sin_port = net_port;
-    any.V4().sin_addr.s_addr = htonl(INADDR_ANY);
-    any.length = sizeof(sockaddr_in);
-  } else {
-    any.storage.sin6_family = AF_INET6;
-    any.storage.sin6_port = net_port;
-    any.storage.sin6_addr = in6addr_any;
-    any.length = sizeof(sockaddr_in6);
-  }
-  any.family = family;
-  return any;
+  if (family == AF_INET) return V4(in_addr{htonl(INADDR_ANY)}, net_port);
+  return V6(in6addr_any, net_port, 0);
 }
 
 bool SameAddress(const Endpoint& a, const Endpoint& b) {
@@ -121,6 +128,18 @@ bool SameAddress(const Endpoint& a, const Endpoint& b) {
            reinterpret_cast<const sockaddr_in*>(&b.storage)->sin_addr.s_addr;
   }
   return std::memcmp(&a.storage.sin6_addr, &b.storage.sin6_addr, sizeof(in6_addr)) == 0;
+}
+
+}  // namespace ro::detail
+
+namespace ro::detail {
+
+bool KernelHonoursScope(const Endpoint& ep) {
+  if (ep.family != AF_INET6) return false;
+  const in6_addr& a = ep.storage.sin6_addr;
+  if (IN6_IS_ADDR_LINKLOCAL(&a)) return true;
+  // ff01::/16 (interface-local) and ff02::/16 (link-local): scope nibble 1 or 2.
+  return IN6_IS_ADDR_MULTICAST(&a) && (a.s6_addr[1] & 0x0f) <= 2;
 }
 
 }  // namespace ro::detail

@@ -7,6 +7,7 @@
 #ifndef RO_SRC_ADDRESS_HPP_
 #define RO_SRC_ADDRESS_HPP_
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -23,10 +24,25 @@ struct Endpoint {
 
   const sockaddr* Address() const noexcept { return reinterpret_cast<const sockaddr*>(&storage); }
   sockaddr_in& V4() noexcept { return *reinterpret_cast<sockaddr_in*>(&storage); }
+  [[nodiscard]] in_addr V4Address() const noexcept {
+    return reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr;
+  }
+  /// The port in host byte order (sin_port and sin6_port share an offset).
+  [[nodiscard]] int Port() const noexcept { return ntohs(storage.sin6_port); }
+  /// The interface an IPv6 scope ("%eth0") named, 0 without one.
+  [[nodiscard]] unsigned Scope() const noexcept {
+    return family == AF_INET6 ? storage.sin6_scope_id : 0;
+  }
 };
 
-/// Parses a numeric IPv4/IPv6 literal ("fe80::1%eth0" with a scope), or
-/// "localhost" (127.0.0.1). Host names are not resolved: a DNS lookup could
+/// True when the kernel itself routes by the scope of `ep` (link-local
+/// unicast, interface- or link-local multicast); elsewhere it ignores
+/// sin6_scope_id, and the sender must name the interface another way.
+bool KernelHonoursScope(const Endpoint& ep);
+
+/// Parses a numeric IPv4/IPv6 literal ("fe80::1%eth0" with a scope: an
+/// interface name, or its index in decimal digits only), or "localhost"
+/// (127.0.0.1). Host names are not resolved: a DNS lookup could
 /// block the caller for seconds. On failure `why` says what is wrong.
 bool ParseHost(std::string_view host, int port, Endpoint& out, std::string& why);
 

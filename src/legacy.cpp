@@ -5,7 +5,6 @@
 // over ro::DatagramSocket.
 
 #include <arpa/inet.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 
@@ -14,8 +13,6 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
-#include <map>
-#include <mutex>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -28,6 +25,9 @@
 #include <ro/datagram_socket.hpp>
 
 #include "address.hpp"
+#include "interfaces.hpp"
+#include "mutex.hpp"
+#include "object_core.hpp"
 #include "text.hpp"
 
 namespace ro {
@@ -40,29 +40,21 @@ constexpr std::string_view kSubnetPrefix = "BCAST-SUBNET-";
 // One interface that broadcast names can reach, with the broadcast address
 // of each of its IPv4 subnets.
 struct BroadcastInterface {
-  unsigned index = 0;
   std::string name;
   std::vector<std::string> broadcasts;
 };
 
-// The broadcast address of one IPv4 address entry: as configured, or, when
-// none is configured, address | ~netmask. Empty for /31 and /32 subnets,
-// which have none.
-std::string BroadcastOf(const ifaddrs& entry) {
-  const in_addr address = reinterpret_cast<const sockaddr_in*>(entry.ifa_addr)->sin_addr;
+// The broadcast address of one IPv4 address: as configured, or, when none
+// is configured, address | ~netmask. Empty for /31 and /32 subnets, which
+// have none.
+std::string BroadcastOf(const InterfaceAddress& a) {
   in_addr broadcast{};
-  // Without a configured broadcast address glibc reports the address itself
-  // there.
-  const auto* configured = reinterpret_cast<const sockaddr_in*>(entry.ifa_broadaddr);
-  if (configured != nullptr && configured->sin_family == AF_INET &&
-      configured->sin_addr.s_addr != htonl(INADDR_ANY) &&
-      configured->sin_addr.s_addr != address.s_addr) {
-    broadcast = configured->sin_addr;
-  } else if (entry.ifa_netmask != nullptr) {
-    const std::uint32_t mask =
-        ntohl(reinterpret_cast<const sockaddr_in*>(entry.ifa_netmask)->sin_addr.s_addr);
+  if (a.broadcast.family == AF_INET) {
+    broadcast = a.broadcast.V4Address();
+  } else if (a.netmask.family == AF_INET) {
+    const std::uint32_t mask = ntohl(a.netmask.V4Address().s_addr);
     if ((~mask) <= 1U) return {};
-    broadcast.s_addr = htonl(ntohl(address.s_addr) | ~mask);
+    broadcast.s_addr = htonl(ntohl(a.address.V4Address().s_addr) | ~mask);
   } else {
     return {};
   }
@@ -73,37 +65,27 @@ std::string BroadcastOf(const ifaddrs& entry) {
 
 // Interfaces that are up, have IFF_BROADCAST, are not loopbacks and have an
 // IPv4 subnet, in interface-index order: the numbering of BCAST-SUBNET-n.
-bool BroadcastInterfaces(std::vector<BroadcastInterface>& out, std::string& why) {
-  ifaddrs* list = nullptr;
-  if (getifaddrs(&list) != 0) {
-    why = "cannot list interfaces: " + std::generic_category().message(errno);
-    return false;
-  }
-  std::map<unsigned, BroadcastInterface> by_index;
-  for (const ifaddrs* a = list; a != nullptr; a = a->ifa_next) {
-    if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET) continue;
-    const unsigned flags = a->ifa_flags;
-    if ((flags & IFF_UP) == 0 || (flags & IFF_BROADCAST) == 0 || (flags & IFF_LOOPBACK) != 0) {
+Status BroadcastInterfaces(std::vector<BroadcastInterface>& out) {
+  std::vector<NetworkInterface> links;
+  if (Status s = ListInterfaces(links); !s.ok()) return s;
+  out.clear();
+  for (const NetworkInterface& link : links) {
+    if (!link.Up() || (link.flags & IFF_BROADCAST) == 0 || (link.flags & IFF_LOOPBACK) != 0) {
       continue;
     }
-    // Labelled addresses ("eth0:1") belong to the interface before the colon.
-    std::string name = a->ifa_name;
-    name = name.substr(0, name.find(':'));
-    const unsigned index = if_nametoindex(name.c_str());
-    const std::string broadcast = BroadcastOf(*a);
-    if (index == 0 || broadcast.empty()) continue;
-    BroadcastInterface& entry = by_index[index];
-    entry.index = index;
-    entry.name = name;
-    if (std::find(entry.broadcasts.begin(), entry.broadcasts.end(), broadcast) ==
-        entry.broadcasts.end()) {
-      entry.broadcasts.push_back(broadcast);
+    BroadcastInterface entry;
+    entry.name = link.name;
+    for (const InterfaceAddress& a : link.addresses) {
+      if (a.address.family != AF_INET) continue;
+      const std::string broadcast = BroadcastOf(a);
+      if (!broadcast.empty() && std::find(entry.broadcasts.begin(), entry.broadcasts.end(),
+                                          broadcast) == entry.broadcasts.end()) {
+        entry.broadcasts.push_back(broadcast);
+      }
     }
+    if (!entry.broadcasts.empty()) out.push_back(std::move(entry));
   }
-  freeifaddrs(list);
-  out.clear();
-  for (auto& [index, entry] : by_index) out.push_back(std::move(entry));
-  return true;
+  return {};
 }
 
 std::string Numbering(const std::vector<BroadcastInterface>& interfaces) {
@@ -125,10 +107,13 @@ class SenderImpl {
   // it creates later: the vendor's sender broadcasts without an opt-in.
   SenderImpl() { socket_.SetBroadcast(true); }
 
-  bool SetDestination(std::string_view host, int port) {
-    const auto call = [&] { return fmt::format("SetDestination({}, {})", Quote(host), port); };
+  ObjectCore& Core() noexcept { return core_; }
+
+  Status SetDestination(std::string_view host, int port) RO_EXCLUDES(mutex_) {
+    const std::string call = fmt::format("SetDestination({}, {})", Quote(host), port);
     if (port < 1 || port > 65535) {
-      return Refuse(fmt::format("{}: the port {} is outside 1..65535", call(), port));
+      return Status::Failure(-EINVAL,
+                             fmt::format("{}: the port {} is outside 1..65535", call, port));
     }
     Destination next;
     next.host = std::string(host);
@@ -143,45 +128,40 @@ class SenderImpl {
       const auto parsed = std::from_chars(digits.data(), end, next.subnet);
       if (digits.empty() || digits.size() > kMaxDigits || parsed.ec != std::errc() ||
           parsed.ptr != end || digits.front() == '+' || digits.front() == '-') {
-        return Refuse(
-            fmt::format("{}: expected BCAST-SUBNET- followed by a subnet number", call()));
+        return Status::Failure(-EINVAL,
+                               call + ": expected BCAST-SUBNET- followed by a subnet number");
       }
       next.kind = Kind::kSubnet;
     } else if (Endpoint parsed; ParseHost(host, port, parsed, why)) {
       next.kind = Kind::kHost;
     } else {
-      return Refuse(fmt::format(
-          "{}: {} is not a valid destination: {}; use a numeric address, \"localhost\", "
-          "\"BCAST-LOCAL-SUBNETS\" or \"BCAST-SUBNET-n\"",
-          call(), Quote(host), why));
+      return Status::Failure(
+          -EINVAL, fmt::format("{}: {} is not a valid destination: {}; use a numeric address, "
+                               "\"localhost\", \"BCAST-LOCAL-SUBNETS\" or \"BCAST-SUBNET-n\"",
+                               call, Quote(host), why));
     }
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     destination_ = std::move(next);
-    return true;
+    return {};
   }
 
-  int Send(std::string_view packet) {
+  Status Send(std::string_view packet) RO_EXCLUDES(mutex_) {
     Destination destination;
     {
       // A copy: concurrent Sends do not hold the lock while they send.
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       destination = destination_;
     }
-    const auto call = [&] {
-      return fmt::format("Send of {} bytes to {}:{}", packet.size(), destination.host,
-                         destination.port);
-    };
     if (destination.kind == Kind::kNone) {
-      return Fail(
-          fmt::format("Send of {} bytes: no destination; call SetDestination first", packet.size()),
-          -EDESTADDRREQ);
+      return Status::Failure(
+          -EDESTADDRREQ, fmt::format("Send of {} bytes: no destination; call SetDestination first",
+                                     packet.size()));
     }
-    if (destination.kind == Kind::kHost) {
-      return SendOne(destination.host, destination.port, packet);
-    }
+    if (destination.kind == Kind::kHost) return SendOne(destination.host, destination.port, packet);
+    const std::string call =
+        fmt::format("Send of {} bytes to {}:{}", packet.size(), destination.host, destination.port);
     std::vector<BroadcastInterface> interfaces;
-    std::string why;
-    if (!BroadcastInterfaces(interfaces, why)) return Fail(call() + ": " + why, -ENETUNREACH);
+    if (Status s = BroadcastInterfaces(interfaces); !s.ok()) return std::move(s).Within(call);
     std::vector<std::string> targets;
     if (destination.kind == Kind::kAllSubnets) {
       for (const BroadcastInterface& i : interfaces) {
@@ -191,41 +171,24 @@ class SenderImpl {
       targets = interfaces[static_cast<std::size_t>(destination.subnet)].broadcasts;
     }
     if (targets.empty()) {
-      return Fail(
-          fmt::format("{}: no matching broadcast subnet; {}", call(), Numbering(interfaces)),
-          -ENETUNREACH);
+      return Status::Failure(-ENETUNREACH, fmt::format("{}: no matching broadcast subnet; {}", call,
+                                                       Numbering(interfaces)));
     }
-    int result = 0;
+    Status result;
     for (const std::string& target : targets) {
-      const int rc = SendOne(target, destination.port, packet);
-      if (result == 0) result = rc;
+      Status one = SendOne(target, destination.port, packet);
+      if (result.ok()) result = std::move(one);
     }
     return result;
   }
 
-  bool SetSourcePort(int port) {
-    if (socket_.BindToLocalPort(port)) return true;
-    return Refuse(fmt::format("SetSourcePort({}) failed: {}", port, socket_.GetFailureReason()));
+  Status SetSourcePort(int port) {
+    if (socket_.BindToLocalPort(port)) return {};
+    return Status::Failure(socket_.GetFailureCode(), fmt::format("SetSourcePort({}) failed: {}",
+                                                                 port, socket_.GetFailureReason()));
   }
 
   int SourcePort() const { return socket_.GetLocalPort(); }
-
-  std::string FailureReason() const {
-    std::lock_guard<std::mutex> lock(reason_mutex_);
-    return reason_;
-  }
-
-  void SetUserData(UserData data) {
-    std::lock_guard<std::mutex> lock(user_data_mutex_);
-    user_data_ = std::move(data);
-  }
-
-  UserData GetUserData() const {
-    std::lock_guard<std::mutex> lock(user_data_mutex_);
-    return user_data_;
-  }
-
-  int Identity() const { return socket_.GetIdentity(); }
 
  private:
   enum class Kind { kNone, kHost, kAllSubnets, kSubnet };
@@ -237,34 +200,16 @@ class SenderImpl {
     int subnet = 0;  // n of BCAST-SUBNET-n
   };
 
-  int SendOne(const std::string& host, int port, std::string_view packet) {
+  Status SendOne(const std::string& host, int port, std::string_view packet) {
     const int rc = socket_.SendTo(host, port, packet);
-    // The socket's reason names the address and the cause; it is copied so
-    // that GetFailureReason() also covers the sender's own checks.
-    return rc == 0 ? 0 : Fail(socket_.GetFailureReason(), rc);
+    // The socket's reason (this thread's) names the address and the cause.
+    return rc == 0 ? Status() : Status::Failure(rc, socket_.GetFailureReason());
   }
 
-  int Fail(std::string reason, int code) {
-    std::lock_guard<std::mutex> lock(reason_mutex_);
-    reason_ = std::move(reason);
-    return code;
-  }
-
-  bool Refuse(std::string reason) {
-    Fail(std::move(reason), 0);
-    return false;
-  }
-
+  ObjectCore core_;
   DatagramSocket socket_;
-
-  std::mutex mutex_;
-  Destination destination_;
-
-  mutable std::mutex reason_mutex_;
-  std::string reason_;
-
-  mutable std::mutex user_data_mutex_;
-  UserData user_data_;
+  Mutex mutex_;
+  Destination destination_ RO_GUARDED_BY(mutex_);
 };
 
 }  // namespace detail
@@ -280,28 +225,36 @@ DatagramSender::DatagramSender(DatagramSender&& other) noexcept = default;
 DatagramSender& DatagramSender::operator=(DatagramSender&& other) noexcept = default;
 
 bool DatagramSender::SetDestination(std::string_view host, int port) {
-  return impl_ && impl_->SetDestination(host, port);
+  return impl_ && impl_->Core().RecordOk(impl_->SetDestination(host, port));
 }
 
-int DatagramSender::Send(std::string_view packet) { return impl_ ? impl_->Send(packet) : -EBADF; }
+int DatagramSender::Send(std::string_view packet) {
+  return impl_ ? impl_->Core().Record(impl_->Send(packet)) : -EBADF;
+}
 
 int DatagramSender::Send(const ByteArray& packet) { return Send(packet.View()); }
 
-bool DatagramSender::SetSourcePort(int port) { return impl_ && impl_->SetSourcePort(port); }
+bool DatagramSender::SetSourcePort(int port) {
+  return impl_ && impl_->Core().RecordOk(impl_->SetSourcePort(port));
+}
 
 int DatagramSender::GetSourcePort() const { return impl_ ? impl_->SourcePort() : 0; }
 
 std::string DatagramSender::GetFailureReason() const {
-  return impl_ ? impl_->FailureReason() : kMovedFromSender;
+  return impl_ ? impl_->Core().FailureReason() : kMovedFromSender;
 }
+
+int DatagramSender::GetFailureCode() const { return impl_ ? impl_->Core().FailureCode() : -EBADF; }
 
 void DatagramSender::SetUserData(UserData data) {
-  if (impl_) impl_->SetUserData(std::move(data));
+  if (impl_) impl_->Core().SetUserData(std::move(data));
 }
 
-UserData DatagramSender::GetUserData() const { return impl_ ? impl_->GetUserData() : UserData{}; }
+UserData DatagramSender::GetUserData() const {
+  return impl_ ? impl_->Core().GetUserData() : UserData{};
+}
 
-int DatagramSender::GetIdentity() const { return impl_ ? impl_->Identity() : 0; }
+int DatagramSender::GetIdentity() const { return impl_ ? impl_->Core().Identity() : 0; }
 
 DatagramReceiver::DatagramReceiver(int port) {
   // A failed bind keeps its reason in the socket (GetFailureReason()).
@@ -323,5 +276,7 @@ int DatagramReceiver::GetIdentity() const { return socket_.GetIdentity(); }
 int DatagramReceiver::GetLocalPort() const { return socket_.GetLocalPort(); }
 
 std::string DatagramReceiver::GetFailureReason() const { return socket_.GetFailureReason(); }
+
+int DatagramReceiver::GetFailureCode() const { return socket_.GetFailureCode(); }
 
 }  // namespace ro

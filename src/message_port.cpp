@@ -11,6 +11,7 @@
 #include <ro/asio.hpp>
 #include <ro/message_port.hpp>
 
+#include "object_core.hpp"
 #include "port_state.hpp"
 #include "reactor.hpp"
 
@@ -32,7 +33,7 @@ bool PortState::Post(Message msg) {
   bool wake = false;
   std::vector<asio::io_context*> loops;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (Room(1) == 0) {
       ++dropped_;
       return false;
@@ -54,7 +55,7 @@ std::size_t PortState::PostBatch(Message* msgs, std::size_t count) {
   std::size_t waiters = 0;
   std::vector<asio::io_context*> loops;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     accepted = Room(count);
     for (std::size_t i = 0; i < accepted; ++i) queue_.push_back(std::move(msgs[i]));
     posted_ += accepted;
@@ -92,23 +93,27 @@ Message PortState::PopLocked() {
 
 Message PortState::Wait(int timeout_ms) {
   NoteActivity();
-  std::unique_lock<std::mutex> lock(mutex_);
+  Message msg = Sleep(timeout_ms);
+  NoteActivity();
+  return msg;
+}
+
+Message PortState::Sleep(int timeout_ms) {
+  WaitLock lock(mutex_);
   if (queue_.empty() && timeout_ms >= 0) {
-    const auto has_message = [this] { return !queue_.empty(); };
+    // wait() re-takes mutex_ before it calls this.
+    const auto has_message = [this]() RO_NO_THREAD_SAFETY_ANALYSIS { return !queue_.empty(); };
     ++waiters_;
     blocked_in_wait_.fetch_add(1, std::memory_order_relaxed);
     if (timeout_ms == 0) {
-      ready_.wait(lock, has_message);
+      ready_.wait(lock.Native(), has_message);
     } else {
-      ready_.wait_for(lock, std::chrono::milliseconds(timeout_ms), has_message);
+      ready_.wait_for(lock.Native(), std::chrono::milliseconds(timeout_ms), has_message);
     }
     blocked_in_wait_.fetch_sub(1, std::memory_order_relaxed);
     --waiters_;
   }
-  Message msg = queue_.empty() ? nullptr : PopLocked();
-  lock.unlock();
-  NoteActivity();
-  return msg;
+  return queue_.empty() ? nullptr : PopLocked();
 }
 
 Message PortState::WaitRunning(int timeout_ms, asio::io_context& io) {
@@ -116,7 +121,7 @@ Message PortState::WaitRunning(int timeout_ms, asio::io_context& io) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       if (!queue_.empty()) break;
       loop_waiters_.push_back(&io);
     }
@@ -124,7 +129,7 @@ Message PortState::WaitRunning(int timeout_ms, asio::io_context& io) {
     const std::size_t ran = timeout_ms == 0 ? io.run_one() : io.run_one_until(deadline);
     blocked_in_wait_.fetch_sub(1, std::memory_order_relaxed);
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       loop_waiters_.erase(std::find(loop_waiters_.begin(), loop_waiters_.end(), &io));
       if (!queue_.empty()) break;
     }
@@ -142,27 +147,27 @@ Message PortState::WaitRunning(int timeout_ms, asio::io_context& io) {
 
 Message PortState::Get() {
   NoteActivity();
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return queue_.empty() ? nullptr : PopLocked();
 }
 
 Message PortState::Peek() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return queue_.empty() ? nullptr : queue_.front();
 }
 
 void PortState::SetMaxLength(std::size_t max_events) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   max_length_ = max_events;
 }
 
 std::size_t PortState::Length() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return queue_.size();
 }
 
 PortStatistics PortState::Statistics() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   PortStatistics stats;
   stats.posted = posted_;
   stats.delivered = delivered_;
@@ -180,7 +185,7 @@ void PortState::NoteActivity() noexcept {
 
 int PortState::SetWatchdogTimeout(int seconds) {
   seconds = std::max(seconds, 0);
-  std::lock_guard<std::mutex> lock(watchdog_mutex_);
+  MutexLock lock(watchdog_mutex_);
   const int previous = watchdog_seconds_;
   watchdog_seconds_ = seconds;
   ++watchdog_generation_;
@@ -198,21 +203,21 @@ int PortState::SetWatchdogTimeout(int seconds) {
 }
 
 void PortState::DeferWatchdog(int seconds) {
-  std::lock_guard<std::mutex> lock(watchdog_mutex_);
+  MutexLock lock(watchdog_mutex_);
   if (watchdog_seconds_ == 0) return;
   deferred_until_ =
       std::max(deferred_until_, Clock::now() + std::chrono::seconds(std::max(seconds, 0)));
 }
 
 void PortState::DeferWatchdog() {
-  std::lock_guard<std::mutex> lock(watchdog_mutex_);
+  MutexLock lock(watchdog_mutex_);
   if (watchdog_seconds_ == 0) return;
   deferred_until_ =
       std::max(deferred_until_, Clock::now() + std::chrono::seconds(watchdog_seconds_));
 }
 
 void PortState::SetWatchdogHandler(std::function<void()> handler) {
-  std::lock_guard<std::mutex> lock(watchdog_mutex_);
+  MutexLock lock(watchdog_mutex_);
   watchdog_handler_ = std::move(handler);
 }
 
@@ -233,7 +238,7 @@ void PortState::ScheduleWatchdogLocked(Clock::time_point when) {
 void PortState::OnWatchdogTimer(std::uint64_t generation) {
   std::function<void()> fire;
   {
-    std::lock_guard<std::mutex> lock(watchdog_mutex_);
+    MutexLock lock(watchdog_mutex_);
     if (generation != watchdog_generation_ || watchdog_seconds_ == 0) return;
     const auto now = Clock::now();
     const auto timeout = std::chrono::seconds(watchdog_seconds_);

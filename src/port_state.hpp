@@ -21,6 +21,8 @@
 
 #include <ro/message_port.hpp>
 
+#include "mutex.hpp"
+
 namespace ro::detail {
 
 class PortState : public std::enable_shared_from_this<PortState> {
@@ -57,40 +59,43 @@ class PortState : public std::enable_shared_from_this<PortState> {
  private:
   using Clock = std::chrono::steady_clock;
 
-  // Caller holds mutex_. Returns how many of `count` fit.
-  std::size_t Room(std::size_t count) const noexcept;
-  Message PopLocked();
+  // Returns how many of `count` fit.
+  std::size_t Room(std::size_t count) const noexcept RO_REQUIRES(mutex_);
+  Message PopLocked() RO_REQUIRES(mutex_);
+  // Waits up to `timeout_ms` (0: forever) for a message and takes it.
+  Message Sleep(int timeout_ms) RO_EXCLUDES(mutex_);
   // Interrupts the loops of threads in WaitRunning(); `waiting` was copied
   // under mutex_.
   static void WakeLoops(const std::vector<asio::io_context*>& waiting);
   void NoteActivity() noexcept;
-  void ScheduleWatchdogLocked(Clock::time_point when);
+  void ScheduleWatchdogLocked(Clock::time_point when) RO_REQUIRES(watchdog_mutex_);
   void OnWatchdogTimer(std::uint64_t generation);
 
   const int identity_;
 
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable ready_;
-  std::deque<Message> queue_;
-  std::size_t waiters_ = 0;
-  std::vector<asio::io_context*> loop_waiters_;  // threads in WaitRunning()
-  std::size_t max_length_ = 0;
-  std::uint64_t posted_ = 0;
-  std::uint64_t delivered_ = 0;
-  std::uint64_t dropped_ = 0;
-  std::size_t high_water_ = 0;
+  std::deque<Message> queue_ RO_GUARDED_BY(mutex_);
+  std::size_t waiters_ RO_GUARDED_BY(mutex_) = 0;
+  // Threads in WaitRunning().
+  std::vector<asio::io_context*> loop_waiters_ RO_GUARDED_BY(mutex_);
+  std::size_t max_length_ RO_GUARDED_BY(mutex_) = 0;
+  std::uint64_t posted_ RO_GUARDED_BY(mutex_) = 0;
+  std::uint64_t delivered_ RO_GUARDED_BY(mutex_) = 0;
+  std::uint64_t dropped_ RO_GUARDED_BY(mutex_) = 0;
+  std::size_t high_water_ RO_GUARDED_BY(mutex_) = 0;
 
   // Watchdog. The receive path never touches it; Get/Wait only record the
   // time of the last call when it is armed.
   std::atomic<bool> watchdog_armed_{false};
   std::atomic<Clock::rep> last_activity_{0};
   std::atomic<int> blocked_in_wait_{0};
-  std::mutex watchdog_mutex_;
-  int watchdog_seconds_ = 0;
-  Clock::time_point deferred_until_{};
-  std::uint64_t watchdog_generation_ = 0;
-  std::function<void()> watchdog_handler_;
-  std::unique_ptr<asio::steady_timer> watchdog_timer_;
+  Mutex watchdog_mutex_;
+  int watchdog_seconds_ RO_GUARDED_BY(watchdog_mutex_) = 0;
+  Clock::time_point deferred_until_ RO_GUARDED_BY(watchdog_mutex_){};
+  std::uint64_t watchdog_generation_ RO_GUARDED_BY(watchdog_mutex_) = 0;
+  std::function<void()> watchdog_handler_ RO_GUARDED_BY(watchdog_mutex_);
+  std::unique_ptr<asio::steady_timer> watchdog_timer_ RO_GUARDED_BY(watchdog_mutex_);
 };
 
 /// Lets library code reach the queue behind a public handle.

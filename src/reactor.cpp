@@ -3,7 +3,6 @@
 
 #include "reactor.hpp"
 
-#include <atomic>
 #include <cstdio>
 #include <exception>
 #include <mutex>
@@ -39,11 +38,6 @@ void Reactor::EnsureRunning() {
       }
     }).detach();
   });
-}
-
-int NextIdentity() noexcept {
-  static std::atomic<int> next{1};
-  return next.fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace ro::detail

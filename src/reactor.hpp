@@ -34,9 +34,6 @@ class Reactor {
   asio::io_context io_{1};
 };
 
-/// A process-unique, non-zero identity for ro objects (ifIdentity).
-int NextIdentity() noexcept;
-
 }  // namespace ro::detail
 
 #endif  // RO_SRC_REACTOR_HPP_

@@ -1,10 +1,13 @@
 // rodatagram - BrightSign-style datagram objects for C++
 // SPDX-License-Identifier: MIT
 //
-// The one place where the library calls the operating system for sockets.
-// Every call goes through a table of function pointers so that tests can
-// inject rare errors (EINTR, ENOBUFS, EMSGSIZE, ...) deterministically, the
-// way {fmt} routes its OS layer through FMT_SYSTEM.
+// Every system call the library makes on a socket (UDP and rtnetlink) goes
+// through these functions. The installed library defines them in sys.cpp as
+// plain calls to the OS. Test and fuzz builds link sys_seam.cpp instead,
+// where each goes through a table that a test may patch to inject rare
+// errors (EINTR, ENOBUFS, EMSGSIZE, ...) deterministically, the way {fmt}
+// routes its OS layer through FMT_SYSTEM. The table is declared only when
+// RO_SYSCALL_SEAM is defined, so it can never reach the shipped interface.
 
 #ifndef RO_SRC_SYS_HPP_
 #define RO_SRC_SYS_HPP_
@@ -13,18 +16,34 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include <atomic>
-
-#include <ro/export.hpp>
+#if defined(RO_SYSCALL_SEAM)
+#  include <atomic>
+#endif
 
 namespace ro::detail::sys {
+
+int socket(int domain, int type, int protocol);
+int bind(int fd, const sockaddr* addr, socklen_t len);
+int setsockopt(int fd, int level, int name, const void* value, socklen_t len);
+int getsockopt(int fd, int level, int name, void* value, socklen_t* len);
+int getsockname(int fd, sockaddr* addr, socklen_t* len);
+ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr,
+               socklen_t addr_len);
+ssize_t sendmsg(int fd, const msghdr* message, int flags);
+ssize_t send(int fd, const void* buf, size_t len, int flags);
+ssize_t recv(int fd, void* buf, size_t len, int flags);
+int recvmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags, timespec* timeout);
+int close(int fd);
+int getifaddrs(ifaddrs** list);
+void freeifaddrs(ifaddrs* list);
+
+#if defined(RO_SYSCALL_SEAM)
 
 template <class Pointer>
 class AtomicCall;
 
 /// One entry of the table: a function pointer that a test may replace while
-/// the reactor thread calls through it (an atomic load per call, a plain
-/// load on x86).
+/// the reactor thread calls through it.
 template <class R, class... Args>
 class AtomicCall<R (*)(Args...)> {
  public:
@@ -47,29 +66,30 @@ class AtomicCall<R (*)(Args...)> {
   std::atomic<Pointer> pointer_;
 };
 
-/// The system calls the library makes on sockets. Tests replace entries
-/// through Calls() and restore them with Reset().
+/// The patchable table (test and fuzz builds only).
 struct SyscallTable {
-  AtomicCall<int (*)(int domain, int type, int protocol)> socket;
-  AtomicCall<int (*)(int fd, const sockaddr* addr, socklen_t len)> bind;
-  AtomicCall<int (*)(int fd, int level, int name, const void* value, socklen_t len)> setsockopt;
-  AtomicCall<int (*)(int fd, int level, int name, void* value, socklen_t* len)> getsockopt;
-  AtomicCall<int (*)(int fd, sockaddr* addr, socklen_t* len)> getsockname;
-  AtomicCall<ssize_t (*)(int fd, const void* buf, size_t len, int flags, const sockaddr* addr,
-                         socklen_t addr_len)>
-      sendto;
-  AtomicCall<int (*)(int fd, mmsghdr* msgs, unsigned int vlen, int flags, timespec* timeout)>
-      recvmmsg;
-  AtomicCall<int (*)(int fd)> close;
-  AtomicCall<int (*)(ifaddrs** list)> getifaddrs;
-  AtomicCall<void (*)(ifaddrs* list)> freeifaddrs;
+  AtomicCall<int (*)(int, int, int)> socket;
+  AtomicCall<int (*)(int, const sockaddr*, socklen_t)> bind;
+  AtomicCall<int (*)(int, int, int, const void*, socklen_t)> setsockopt;
+  AtomicCall<int (*)(int, int, int, void*, socklen_t*)> getsockopt;
+  AtomicCall<int (*)(int, sockaddr*, socklen_t*)> getsockname;
+  AtomicCall<ssize_t (*)(int, const void*, size_t, int, const sockaddr*, socklen_t)> sendto;
+  AtomicCall<ssize_t (*)(int, const msghdr*, int)> sendmsg;
+  AtomicCall<ssize_t (*)(int, const void*, size_t, int)> send;
+  AtomicCall<ssize_t (*)(int, void*, size_t, int)> recv;
+  AtomicCall<int (*)(int, mmsghdr*, unsigned int, int, timespec*)> recvmmsg;
+  AtomicCall<int (*)(int)> close;
+  AtomicCall<int (*)(ifaddrs**)> getifaddrs;
+  AtomicCall<void (*)(ifaddrs*)> freeifaddrs;
 };
 
-/// The table in use (testing seam; not part of the public API).
-RO_API SyscallTable& Calls() noexcept;
+/// The table in use. Tests replace entries and restore them with Reset().
+SyscallTable& Calls() noexcept;
 
 /// Restores the real system calls.
-RO_API void Reset() noexcept;
+void Reset() noexcept;
+
+#endif  // RO_SYSCALL_SEAM
 
 }  // namespace ro::detail::sys
 

@@ -82,6 +82,9 @@ class RO_API DatagramReceiver {
   /// Why the bind failed (*extension*); empty if it succeeded.
   [[nodiscard]] std::string GetFailureReason() const;
 
+  /// The negative code of that failure, 0 if the bind succeeded (*extension*).
+  [[nodiscard]] int GetFailureCode() const;
+
  private:
   DatagramSocket socket_;
 };

@@ -117,6 +117,10 @@ class RO_API DatagramSender {
   /// sender; empty if nothing has failed.
   [[nodiscard]] std::string GetFailureReason() const;
 
+  /// The negative code of that failure, 0 if nothing has failed
+  /// (*extension*; see DatagramSocket::GetFailureCode()).
+  [[nodiscard]] int GetFailureCode() const;
+
   /// Stores a value for the application (the sender raises no events, so
   /// it is only returned by GetUserData()).
   void SetUserData(UserData data);

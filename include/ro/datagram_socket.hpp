@@ -51,6 +51,10 @@ struct SocketStatistics {
   std::uint64_t sent = 0;
   /// SendTo calls that returned a negative code.
   std::uint64_t send_errors = 0;
+  /// Automatic re-joins (SetAutoRejoin) that failed on an interface that
+  /// attached. Background work never changes GetFailureReason(); it counts
+  /// here.
+  std::uint64_t rejoin_errors = 0;
 };
 
 /// `roDatagramSocket`: sends UDP datagrams and delivers the datagrams it
@@ -143,6 +147,15 @@ class RO_API DatagramSocket {
   /// A sentence describing the most recent failure of a call on this socket;
   /// empty if nothing has failed.
   [[nodiscard]] std::string GetFailureReason() const;
+
+  /// The negative code of the failure GetFailureReason() describes: what
+  /// the failed call returned, or its -errno where the call returns bool; 0
+  /// when there is none (*extension*). Like errno, both report the calling
+  /// thread's own last failed call on this socket (a thread that has none
+  /// sees the socket's latest); work the library does in the background
+  /// (re-joins, receive errors) never changes them: it is counted in
+  /// GetStatistics().
+  [[nodiscard]] int GetFailureCode() const;
 
   /// Sets the value that DatagramEvents carry from now on.
   void SetUserData(UserData data);

@@ -15,7 +15,7 @@
 namespace ro {
 
 namespace detail {
-class HotplugMonitor;
+class HotplugImpl;
 struct HotplugAccess;
 }  // namespace detail
 
@@ -121,11 +121,14 @@ class RO_API NetworkHotplug {
   /// not be opened; empty while it works.
   [[nodiscard]] std::string GetFailureReason() const;
 
+  /// The negative code of that failure, 0 while it works (*extension*).
+  [[nodiscard]] int GetFailureCode() const;
+
  private:
   friend struct detail::HotplugAccess;
-  explicit NetworkHotplug(std::shared_ptr<detail::HotplugMonitor> monitor) noexcept;
+  explicit NetworkHotplug(std::shared_ptr<detail::HotplugImpl> impl) noexcept;
 
-  std::shared_ptr<detail::HotplugMonitor> monitor_;
+  std::shared_ptr<detail::HotplugImpl> impl_;
 };
 
 }  // namespace ro

@@ -1,0 +1,209 @@
+// rodatagram - BrightSign-style datagram objects for C++
+// SPDX-License-Identifier: MIT
+
+#include "receive_batch.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include <ro/datagram_event.hpp>
+
+#include "datagram_event_factory.hpp"
+#include "object_core.hpp"
+#include "port_state.hpp"
+#include "sys.hpp"
+
+namespace ro::detail {
+namespace {
+
+// Datagrams read per recvmmsg call, and at most per wake-up before other
+// sockets get their turn (libuv reads 32 per wake-up for the same reason:
+// no socket may starve the others).
+constexpr unsigned kBatch = 32;
+constexpr unsigned kMaxPerWakeup = 4 * kBatch;
+// Larger than any UDP payload (65,507 over IPv4, 65,527 over IPv6), so a
+// datagram only truncates if it is an IPv6 jumbogram; that is still detected.
+constexpr std::size_t kSlotBytes = 65536;
+constexpr std::size_t kControlBytes = 128;
+// Payload bytes that share one allocation (see datagram_event_factory.hpp).
+constexpr std::size_t kBlockPayloadBytes = 16 * 1024;
+
+// Receive buffers shared by every socket drained on one thread: a drain
+// copies each datagram out into its right-sized event before the next one.
+struct ReceiveScratch {
+  ReceiveScratch() : data(new char[kBatch * kSlotBytes]) {
+    for (unsigned i = 0; i < kBatch; ++i) {
+      iov[i].iov_base = data.get() + i * kSlotBytes;
+      iov[i].iov_len = kSlotBytes;
+      msghdr& h = msgs[i].msg_hdr;
+      h.msg_name = &names[i];
+      h.msg_iov = &iov[i];
+      h.msg_iovlen = 1;
+      h.msg_control = control[i];
+    }
+  }
+
+  // Resets what the kernel overwrites on each call.
+  void Prepare(unsigned count) noexcept {
+    for (unsigned i = 0; i < count; ++i) {
+      msghdr& h = msgs[i].msg_hdr;
+      h.msg_namelen = sizeof names[i];
+      h.msg_controllen = kControlBytes;
+      h.msg_flags = 0;
+    }
+  }
+
+  std::unique_ptr<char[]> data;
+  mmsghdr msgs[kBatch] = {};
+  iovec iov[kBatch] = {};
+  sockaddr_in6 names[kBatch] = {};
+  alignas(cmsghdr) char control[kBatch][kControlBytes] = {};
+  Message batch[kBatch];
+};
+
+ReceiveScratch& Scratch() {
+  thread_local ReceiveScratch scratch;
+  return scratch;
+}
+
+// Errors that mean the socket itself is unusable (a library bug, not the
+// network); everything else (ICMP-reported errors, memory pressure, ...) is
+// counted and the socket keeps receiving (bun#28690).
+bool StopsReceiving(int err) {
+  return err == EBADF || err == ENOTSOCK || err == EFAULT || err == EINVAL;
+}
+
+// Reads addresses from one received datagram's header and control messages.
+void ParseReceived(const msghdr& header, DatagramAddresses& out) {
+  const auto* name = static_cast<const sockaddr_in6*>(header.msg_name);
+  if (name->sin6_family == AF_INET6) {
+    out.ipv6 = true;
+    std::memcpy(out.source, &name->sin6_addr, 16);
+    out.source_port = ntohs(name->sin6_port);
+    out.source_scope = name->sin6_scope_id;
+  } else {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(name);
+    out.ipv6 = false;
+    std::memcpy(out.source, &in->sin_addr, 4);
+    out.source_port = ntohs(in->sin_port);
+  }
+  for (const cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr;
+       c = CMSG_NXTHDR(const_cast<msghdr*>(&header), const_cast<cmsghdr*>(c))) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo info{};
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      out.interface_index = info.ipi_ifindex;
+      out.has_destination = true;
+      if (out.ipv6) {  // IPv4 traffic on a dual-stack socket: keep it mapped
+        std::memset(out.destination, 0, 10);
+        out.destination[10] = out.destination[11] = 0xff;
+        std::memcpy(out.destination + 12, &info.ipi_addr, 4);
+      } else {
+        std::memcpy(out.destination, &info.ipi_addr, 4);
+      }
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      in6_pktinfo info{};
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      out.interface_index = static_cast<int>(info.ipi6_ifindex);
+      out.has_destination = true;
+      std::memcpy(out.destination, &info.ipi6_addr, 16);
+    }
+  }
+}
+
+// How many datagrams from `first` go into the next block, and their
+// payload bytes: as many as fit in kBlockPayloadBytes (at least one), so
+// that an event the application keeps pins little memory.
+std::size_t PlanBlock(const ReceiveScratch& scratch, unsigned first, unsigned count,
+                      std::size_t& events) {
+  std::size_t bytes = 0;
+  events = 0;
+  for (unsigned i = first; i < count; ++i) {
+    const mmsghdr& m = scratch.msgs[i];
+    if ((m.msg_hdr.msg_flags & MSG_TRUNC) != 0) continue;
+    if (events > 0 && bytes + m.msg_len > kBlockPayloadBytes) break;
+    bytes += m.msg_len;
+    ++events;
+  }
+  return bytes;
+}
+
+// Turns `count` received datagrams into events and posts them in one go.
+void PostBatch(ReceiveScratch& scratch, unsigned count, PortState* port, const ObjectCore& owner,
+               ReceiveCounters& counters) {
+  // The user data as it is now, after the datagrams arrived: a datagram
+  // sent after SetUserData() returned carries the new value.
+  const std::shared_ptr<const UserData> user_data =
+      port != nullptr ? owner.SharedUserData() : nullptr;
+  std::size_t made = 0;
+  std::uint64_t truncated = 0;
+  std::shared_ptr<DatagramEventFactory::Block> block;
+  std::size_t block_room = 0;  // events the current block still has space for
+  for (unsigned i = 0; i < count; ++i) {
+    const mmsghdr& m = scratch.msgs[i];
+    if ((m.msg_hdr.msg_flags & MSG_TRUNC) != 0) {
+      ++truncated;
+      continue;
+    }
+    if (port == nullptr) continue;
+    DatagramAddresses addresses;
+    ParseReceived(m.msg_hdr, addresses);
+    if (block_room == 0) {
+      std::size_t events = 0;
+      const std::size_t bytes = PlanBlock(scratch, i, count, events);
+      block = DatagramEventFactory::MakeBlock(events, bytes, user_data);
+      block_room = events;
+    }
+    DatagramEvent* event = block->Add(static_cast<const char*>(scratch.iov[i].iov_base), m.msg_len);
+    DatagramEventFactory::Describe(*event, addresses, owner.Identity());
+    // Shares the block's ownership: the block lives while any of its events does.
+    scratch.batch[made++] = Message(block, event);
+    --block_room;
+  }
+  block.reset();
+  const std::size_t accepted = port != nullptr ? port->PostBatch(scratch.batch, made) : 0;
+  for (std::size_t i = accepted; i < made; ++i) scratch.batch[i].reset();
+  counters.received.fetch_add(count, std::memory_order_relaxed);
+  counters.delivered.fetch_add(accepted, std::memory_order_relaxed);
+  counters.dropped_by_port.fetch_add(count - truncated - accepted, std::memory_order_relaxed);
+  if (truncated != 0) counters.truncated.fetch_add(truncated, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+DrainResult DrainSocket(int fd, PortState* port, const ObjectCore& owner, ReceiveCounters& counters,
+                        int& error) {
+  ReceiveScratch& scratch = Scratch();
+  unsigned budget = kMaxPerWakeup;
+  while (budget > 0) {
+    const unsigned asked = std::min(kBatch, budget);
+    scratch.Prepare(asked);
+    int count = 0;
+    do {
+      count = sys::recvmmsg(fd, scratch.msgs, asked, MSG_DONTWAIT, nullptr);
+    } while (count < 0 && errno == EINTR);
+    if (count < 0) {
+      const int err = errno;
+      if (err == EAGAIN || err == EWOULDBLOCK) return DrainResult::kEmpty;
+      counters.receive_errors.fetch_add(1, std::memory_order_relaxed);
+      if (StopsReceiving(err)) {
+        error = err;
+        return DrainResult::kBroken;
+      }
+      --budget;
+      continue;
+    }
+    budget -= static_cast<unsigned>(count);
+    PostBatch(scratch, static_cast<unsigned>(count), port, owner, counters);
+    if (static_cast<unsigned>(count) < asked) return DrainResult::kEmpty;
+  }
+  return DrainResult::kMore;
+}
+
+}  // namespace ro::detail
