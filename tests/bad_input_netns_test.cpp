@@ -8,6 +8,7 @@
 // refused can never reach a real network.
 
 #include <cerrno>
+#include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +30,40 @@ using ro_test::MakeReceiver;
 using ro_test::ReceiveOne;
 
 constexpr const char* kGroup = "239.255.42.99";
+
+// Library bug (reported): a scope on an address where the kernel ignores it
+// (an IPv4-mapped address, any IPv6 address that is not link-local) was
+// dropped, and the datagram left by the default route. It is honoured now:
+// the datagram leaves through the interface named. In this namespace lo and
+// a veth pair (v0, v1) exist; a datagram to 127.0.0.1 sent out of v0 never
+// reaches a socket on lo, one sent out of lo does.
+TEST(BadInputNetns, AScopeTheKernelWouldIgnoreStillChoosesTheInterface) {
+  ASSERT_EQ(std::system("ip link add v0 type veth peer name v1 && ip link set v0 up && "
+                        "ip link set v1 up"),
+            0)
+      << "cannot add a veth pair in the test's private namespace";
+  for (const auto& [receiver_address, destination] :
+       std::vector<std::pair<std::string, std::string>>{{kLoopback, "::ffff:127.0.0.1"},
+                                                        {"::1", "::1"}}) {
+    SCOPED_TRACE(destination);
+    ro::MessagePort port;
+    ro::DatagramSocket receiver;
+    receiver.SetPort(port);
+    ASSERT_TRUE(receiver.BindToLocalAddress(receiver_address, 0)) << receiver.GetFailureReason();
+    ro::DatagramSocket sender;
+    // Out of v0 the kernel either sends it (onto the veth) or refuses the
+    // route; either way it must not arrive on lo.
+    const int rc = sender.SendTo(destination + "%v0", receiver.GetLocalPort(), "out of v0");
+    EXPECT_TRUE(rc == 0 || rc == sender.GetFailureCode()) << sender.GetFailureReason();
+    EXPECT_EQ(ReceiveOne(port, 300ms), nullptr)
+        << "the scope %v0 was ignored: the datagram went out of lo";
+    ASSERT_EQ(sender.SendTo(destination + "%lo", receiver.GetLocalPort(), "out of lo"), 0)
+        << sender.GetFailureReason();
+    const auto event = ReceiveOne(port);
+    ASSERT_NE(event, nullptr) << "a datagram sent out of the scope's interface lo was lost";
+    EXPECT_EQ(event->GetString(), "out of lo");
+  }
+}
 
 TEST(BadInputNetns, JoinMulticastGroupOnAnUnknownInterfaceIsRefused) {
   const std::string long_name(16, 'e');

@@ -200,6 +200,21 @@ TEST_F(BadInput, SendToAnOutOfRangeNumericIpv6ScopeIsEinval) {
   }
 }
 
+// Library bug (reported): the scope was read with strtoul, which skips
+// blanks and takes a sign, so "+1", " 1" and "-18446744073709551615" all
+// named interface 1. A scope is an interface name or its index in digits.
+TEST_F(BadInput, SendToASignedOrBlankNumericIpv6ScopeIsEinval) {
+  for (const std::string host :
+       {"::1%+1", "::1% 1", "::1%-18446744073709551615", "::1%1 ", "::1%0x1", "::1%99999999999"}) {
+    SCOPED_TRACE(host);
+    ro::DatagramSocket udp;
+    EXPECT_EQ(udp.SendTo(host, target_, "x"), -EINVAL) << "accepted as interface 1";
+    EXPECT_EQ(udp.GetFailureCode(), -EINVAL);
+    EXPECT_EQ(udp.GetLocalPort(), 0);
+  }
+  ExpectNothingSent();
+}
+
 // === DatagramSocket::SendTo: ports and payloads ==============================
 
 TEST_F(BadInput, SendToAPortOutsideOneTo65535IsEinvalAndDoesNotBind) {

@@ -19,11 +19,13 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <any>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -83,6 +85,8 @@ struct Plan {
 };
 
 Plan g_plan;
+// Runs once, in the next recvmmsg on `recv_port`, just before the real call.
+std::atomic<std::function<void()>*> g_before_receive{nullptr};
 sys::SyscallTable g_real;  // the system calls, saved before the fakes go in
 
 // Takes one injection from `left` if any is left.
@@ -108,6 +112,7 @@ int FakeRecvmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags, timespec* 
     return g_real.recvmmsg(fd, msgs, vlen, flags, timeout);
   }
   g_plan.recv_calls.fetch_add(1);
+  if (std::function<void()>* hook = g_before_receive.exchange(nullptr)) (*hook)();
   if (TakeOne(g_plan.recv_left)) {
     g_plan.recv_injected.fetch_add(1);
     errno = g_plan.recv_errno.load();
@@ -167,6 +172,7 @@ class FaultInjection : public ::testing::Test {
   // locals); the fixture's own sender is closed here, so that no reactor
   // drain can be reading the table while it is restored.
   void TearDown() override {
+    g_before_receive = nullptr;
     sender_.Close();
     sys::Reset();
   }
@@ -269,6 +275,51 @@ INSTANTIATE_TEST_SUITE_P(TransientErrors, ReceiveErrorInjection,
                            const char* name = strerrorname_np(param_info.param);
                            return std::string(name != nullptr ? name : "unknown");
                          });
+
+// A receive that stops (EBADF, a library bug rather than the network) is
+// background work: it is counted, and the application's own last failure on
+// the socket stays what it was.
+TEST_F(FaultInjection, AReceiveThatStopsLeavesTheApplicationsLastFailureAlone) {
+  ro::DatagramSocket receiver = IdleReceiver();
+  ASSERT_EQ(receiver.SendTo(kLoopback, 0, "x"), -EINVAL);
+  const std::string reason = receiver.GetFailureReason();
+  ASSERT_FALSE(reason.empty());
+  InjectReceiveErrors(EBADF, 1);
+  ASSERT_EQ(sender_.SendTo(kLoopback, receiver.GetLocalPort(), "stops it"), 0);
+  ASSERT_TRUE(ro_test::WaitFor([&] { return receiver.GetStatistics().receive_errors == 1; }))
+      << "the injected EBADF never reached the drain";
+  EXPECT_EQ(receiver.GetFailureReason(), reason)
+      << "the reactor's receive error replaced the reason of the application's own call";
+  EXPECT_EQ(receiver.GetFailureCode(), -EINVAL);
+  // Sending still works on a socket whose receive stopped.
+  EXPECT_EQ(receiver.SendTo(kLoopback, receiver.GetLocalPort(), "still sends"), 0);
+}
+
+// Library bug (reported): the drain took the user data before it read the
+// socket, so a datagram that arrived after SetUserData() returned, while a
+// drain was under way, carried the old value. Here the application changes
+// the user data and a datagram is sent inside the drain, just before its
+// first read: the datagram must carry the new value.
+TEST_F(FaultInjection, ADatagramThatArrivesDuringADrainCarriesTheUserDataSetBeforeIt) {
+  ro::DatagramSocket receiver = IdleReceiver();
+  receiver.SetUserData(std::string("old"));
+  std::function<void()> during_the_drain = [&] {
+    receiver.SetUserData(std::string("new"));
+    EXPECT_EQ(sender_.SendTo(kLoopback, receiver.GetLocalPort(), "after SetUserData"), 0);
+  };
+  g_before_receive = &during_the_drain;
+  ASSERT_EQ(sender_.SendTo(kLoopback, receiver.GetLocalPort(), "starts a drain"), 0);
+  std::shared_ptr<const ro::DatagramEvent> tagged;
+  for (int i = 0; i < 2 && tagged == nullptr; ++i) {
+    const auto event = ReceiveOne(port_);
+    ASSERT_NE(event, nullptr);
+    if (event->GetString() == "after SetUserData") tagged = event;
+  }
+  ASSERT_NE(tagged, nullptr) << "the datagram sent inside the drain was not delivered";
+  ASSERT_EQ(g_before_receive.load(), nullptr) << "the drain never ran the hook";
+  EXPECT_EQ(std::any_cast<std::string>(tagged->GetUserData()), "new")
+      << "a datagram sent after SetUserData() returned carried the old user data";
+}
 
 // A storm of receive errors (hundreds in a row, more than one drain's
 // budget) must neither stop the socket nor lose the datagram that waits

@@ -13,15 +13,22 @@
 // bounded.
 
 #include <ifaddrs.h>
+#include <netinet/in.h>
 #include <sys/wait.h>
 
 #include <algorithm>
 #include <any>
+#include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -412,6 +419,143 @@ TEST_F(HotplugNetns, AutoRejoinSwitchedOffLeavesNewLinksUnjoined) {
   ro::DatagramSocket sender = MakePeerSender(rig_, 1);
   EXPECT_EQ(SendUntilHeard(sender, port, "should not be heard", 1s), nullptr)
       << "joined a new link with automatic re-join switched off";
+}
+
+// The netlink sockets this process holds (for the shared link watcher).
+int NetlinkSocketsOpen() {
+  std::set<std::string> inodes;
+  std::ifstream table("/proc/self/net/netlink");
+  std::string line;
+  std::getline(table, line);  // header
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string field;
+    std::vector<std::string> all;
+    while (fields >> field) all.push_back(field);
+    if (!all.empty()) inodes.insert(all.back());
+  }
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    const std::string target = std::filesystem::read_symlink(entry.path(), ec).string();
+    if (ec || target.rfind("socket:[", 0) != 0) continue;
+    if (inodes.count(target.substr(8, target.size() - 9)) != 0) ++count;
+  }
+  return count;
+}
+
+TEST_F(HotplugNetns, TwoHundredAutoRejoinSocketsShareOneWatcherAndAllRejoinWhileAFloodFlows) {
+  constexpr int kSockets = 200;
+  ASSERT_TRUE(rig_.AddLinks(1));
+  const int netlink_before = NetlinkSocketsOpen();
+
+  // 200 sockets on one port, each joined and following hotplug by itself.
+  ro::MessagePort port;
+  std::vector<ro::DatagramSocket> listeners(kSockets);
+  for (ro::DatagramSocket& listener : listeners) {
+    listener.SetPort(port);
+    ASSERT_TRUE(listener.SetReuseAddress(true)) << listener.GetFailureReason();
+    ASSERT_TRUE(listener.BindToLocalPort(kPort)) << listener.GetFailureReason();
+    ASSERT_TRUE(listener.JoinMulticastGroup(kGroup)) << listener.GetFailureReason();
+    ASSERT_TRUE(listener.SetAutoRejoin(true)) << listener.GetFailureReason();
+  }
+  const int netlink_after = NetlinkSocketsOpen();
+  EXPECT_LE(netlink_after - netlink_before, 2)
+      << "each auto-rejoin socket opened its own rtnetlink sockets";
+
+  // A flood on another socket, on loopback, for the whole test.
+  ro::MessagePort flood_port;
+  ro::DatagramSocket flood_receiver;
+  flood_receiver.SetPort(flood_port);
+  ASSERT_TRUE(flood_receiver.BindToLocalAddress(ro_test::kLoopback, 0));
+  std::atomic<bool> stop{false};
+  std::thread flood([&] {
+    ro::DatagramSocket sender;
+    for (int i = 0; i < 200'000 && !stop.load(); ++i) {
+      (void)sender.SendTo(ro_test::kLoopback, flood_receiver.GetLocalPort(), "flood");
+      std::this_thread::sleep_for(200us);
+    }
+  });
+  std::vector<ro_netns::Clock::time_point> flood_arrivals;
+  std::thread flood_reader([&] {
+    const auto deadline = ro_netns::Clock::now() + 30s;
+    while (!stop.load() && ro_netns::Clock::now() < deadline) {
+      if (flood_port.WaitMessage(50) != nullptr) flood_arrivals.push_back(ro_netns::Clock::now());
+    }
+  });
+
+  const auto plugged_at = ro_netns::Clock::now();
+  ASSERT_EQ(rig_.AddLink(), 1);
+  ro::DatagramSocket sender = MakePeerSender(rig_, 1);
+  std::set<int> heard;
+  const auto deadline = plugged_at + 10s;
+  while (heard.size() < static_cast<std::size_t>(kSockets) && ro_netns::Clock::now() < deadline) {
+    EXPECT_EQ(sender.SendTo(kGroup, kPort, "to all 200"), 0) << sender.GetFailureReason();
+    for (int i = 0; i < 4 * kSockets; ++i) {
+      const Datagram event = ReceiveOne(port, i == 0 ? 100ms : 1ms);
+      if (event == nullptr) break;
+      if (event->GetInterfaceIndex() == rig_.DeviceInterfaceIndex(1)) {
+        heard.insert(event->GetSourceIdentity());
+      }
+    }
+  }
+  const auto all_heard_after = ro_netns::Clock::now() - plugged_at;
+  stop = true;
+  flood.join();
+  flood_reader.join();
+  EXPECT_EQ(heard.size(), static_cast<std::size_t>(kSockets))
+      << "not every auto-rejoin socket re-joined on the plugged link within 10 s";
+  EXPECT_EQ(NetlinkSocketsOpen(), netlink_after) << "the plug opened netlink sockets";
+
+  // The flood kept flowing while 200 sockets re-joined: no gap of a second.
+  ASSERT_GT(flood_arrivals.size(), 10U) << "the flood was not delivered at all";
+  ro_netns::Clock::duration longest{};
+  for (std::size_t i = 1; i < flood_arrivals.size(); ++i) {
+    longest = std::max(longest, flood_arrivals[i] - flood_arrivals[i - 1]);
+  }
+  EXPECT_LT(longest, 1s) << "deliveries on another socket stalled while the sockets re-joined";
+  RecordProperty(
+      "all_rejoined_ms",
+      static_cast<int>(std::chrono::duration_cast<milliseconds>(all_heard_after).count()));
+  for (ro::DatagramSocket& listener : listeners) {
+    EXPECT_EQ(listener.GetStatistics().rejoin_errors, 0U);
+    EXPECT_EQ(listener.GetFailureCode(), 0) << listener.GetFailureReason();
+  }
+}
+
+// A re-join that fails is background work: counted in rejoin_errors, never
+// written into the application's failure reason.
+// Joins fail on interfaces with an index above this (those plugged later).
+std::atomic<int> g_fail_joins_above{0};  // NOLINT: the seam takes plain functions
+
+int FailJoinsOnNewInterfaces(int fd, int level, int name, const void* value, socklen_t len) {
+  if (level == IPPROTO_IP && name == IP_ADD_MEMBERSHIP && g_fail_joins_above.load() != 0 &&
+      static_cast<const ip_mreqn*>(value)->imr_ifindex > g_fail_joins_above.load()) {
+    errno = ENOBUFS;
+    return -1;
+  }
+  return ::setsockopt(fd, level, name, value, len);
+}
+
+TEST_F(HotplugNetns, AFailedAutomaticRejoinIsCountedNotReported) {
+  ASSERT_TRUE(rig_.AddLinks(1));
+  ro::MessagePort port;
+  ro::DatagramSocket listener = MakeDeviceListener(port);
+  ASSERT_TRUE(listener.SetAutoRejoin(true)) << listener.GetFailureReason();
+  ASSERT_EQ(listener.SendTo(ro_test::kLoopback, 0, "x"), -EINVAL);
+  const std::string reason = listener.GetFailureReason();
+  g_fail_joins_above = rig_.DeviceInterfaceIndex(0);
+  ro::detail::sys::Calls().setsockopt = FailJoinsOnNewInterfaces;
+  ASSERT_EQ(rig_.AddLink(), 1);
+  ASSERT_GT(rig_.DeviceInterfaceIndex(1), g_fail_joins_above.load());
+  const bool counted =
+      ro_test::WaitFor([&] { return listener.GetStatistics().rejoin_errors > 0; }, 10s);
+  ro::detail::sys::Reset();
+  g_fail_joins_above = 0;
+  ASSERT_TRUE(counted) << "the failed re-join on the plugged link was not counted";
+  EXPECT_EQ(listener.GetFailureReason(), reason)
+      << "a background re-join replaced the reason of the application's own call";
+  EXPECT_EQ(listener.GetFailureCode(), -EINVAL);
 }
 
 // --- The multicast_listener example ---------------------------------------------
