@@ -14,12 +14,19 @@
 //  - any bytes survive ToHexString/FromHexString and
 //    ToBase64String/FromBase64String unchanged;
 //  - FromAsciiString keeps every byte; ToAsciiString stops at the first NUL;
-//  - GetCRC32 matches a bit-at-a-time reference, also on clipped ranges.
+//  - GetCRC32 matches a bit-at-a-time reference, also on clipped ranges;
+//  - the vendor methods (Push, Pop, Shift, Unshift, Delete, Append, GetEntry,
+//    SetEntry, Slice, the enumeration, GetSignedLong, SetResize), driven by
+//    the input as a program, keep the array equal to a std::vector model and
+//    never grow it past a fixed Capacity().
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <ro/byte_array.hpp>
 
@@ -101,6 +108,115 @@ void EncodeBytes(const std::uint8_t* data, std::size_t size) {
   Require(bytes.GetSignedByte(size) == 0);
 }
 
+// Runs the input as a program of vendor methods against a model.
+void RunProgram(const std::uint8_t* data, std::size_t size) {
+  ro::ByteArray ba;
+  std::vector<std::uint8_t> model;
+  std::size_t position = 0;          // the model's enumeration position
+  std::optional<std::size_t> limit;  // set while auto-resize is off
+  const auto may_hold = [&](std::size_t n) { return !limit || n <= *limit; };
+  // Operands are small signed values so that negative and past-the-end
+  // indices come up often.
+  const auto operand = [](std::uint8_t b) { return static_cast<int>(b) - 16; };
+  for (std::size_t i = 0; i + 1 < size && i < 4096; i += 2) {
+    const std::uint8_t op = data[i] % 13;
+    const int arg = operand(data[i + 1]);
+    const std::size_t n = model.size();
+    switch (op) {
+      case 0: {
+        const bool fits = may_hold(n + 1);
+        Require(ba.Push(arg) == fits);
+        if (fits) model.push_back(static_cast<std::uint8_t>(arg & 0xFF));
+        break;
+      }
+      case 1: {
+        const std::optional<int> got = ba.Pop();
+        Require(got.has_value() == (n > 0));
+        if (n > 0) {
+          Require(*got == model.back());
+          model.pop_back();
+        }
+        break;
+      }
+      case 2: {
+        const std::optional<int> got = ba.Shift();
+        Require(got.has_value() == (n > 0));
+        if (n > 0) {
+          Require(*got == model.front());
+          model.erase(model.begin());
+        }
+        break;
+      }
+      case 3: {
+        const bool fits = may_hold(n + 1);
+        Require(ba.Unshift(arg) == fits);
+        if (fits) model.insert(model.begin(), static_cast<std::uint8_t>(arg & 0xFF));
+        break;
+      }
+      case 4: {
+        const bool inside = arg >= 0 && static_cast<std::size_t>(arg) < n;
+        Require(ba.Delete(arg) == inside);
+        if (inside) model.erase(model.begin() + arg);
+        break;
+      }
+      case 5: {
+        if (n > 4096) break;  // doubling: keep the program's memory bounded
+        const bool fits = may_hold(2 * n);
+        Require(ba.Append(ba) == fits);
+        if (fits) model.insert(model.end(), model.begin(), model.begin() + static_cast<long>(n));
+        break;
+      }
+      case 6: {
+        const std::optional<int> got = ba.GetEntry(arg);
+        const bool inside = arg >= 0 && static_cast<std::size_t>(arg) < n;
+        Require(got.has_value() == inside);
+        if (inside) Require(*got == model[static_cast<std::size_t>(arg)]);
+        break;
+      }
+      case 7: {
+        const bool ok = arg >= 0 && may_hold(std::max(n, static_cast<std::size_t>(arg) + 1));
+        Require(ba.SetEntry(arg, arg * 7) == ok);
+        if (ok) {
+          if (static_cast<std::size_t>(arg) >= n) model.resize(static_cast<std::size_t>(arg) + 1);
+          model[static_cast<std::size_t>(arg)] = static_cast<std::uint8_t>((arg * 7) & 0xFF);
+        }
+        break;
+      }
+      case 8: {
+        const ro::ByteArray slice = ba.Slice(arg, operand(data[i]));
+        Require(slice.size() <= n);
+        break;
+      }
+      case 9: {
+        const std::optional<int> got = ba.Next();
+        Require(got.has_value() == (position < n));
+        if (position < n) Require(*got == model[position++]);
+        break;
+      }
+      case 10:
+        ba.Reset();
+        position = 0;
+        break;
+      case 11: {
+        const int value = ba.GetSignedLong(arg);
+        if (arg < 0 || static_cast<std::size_t>(arg) * 4 + 4 > n) Require(value == 0);
+        break;
+      }
+      default: {
+        const bool resizable = (arg & 1) != 0;
+        Require(ba.SetResize(arg, resizable));
+        const std::size_t room = arg > 0 ? static_cast<std::size_t>(arg) : 0;
+        limit = resizable ? std::nullopt : std::optional<std::size_t>(std::max(room, n));
+        break;
+      }
+    }
+    Require(ba.size() == model.size());
+    Require(std::equal(ba.begin(), ba.end(), model.begin()));
+    Require(ba.IsNext() == (position < model.size()));
+    if (limit) Require(ba.Count() <= ba.Capacity());
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -109,5 +225,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   DecodeBase64(text);
   DecodeAscii(text);
   EncodeBytes(data, size);
+  RunProgram(data, size);
   return 0;
 }

@@ -1,10 +1,19 @@
 // rodatagram - BrightSign-style datagram objects for C++
 // SPDX-License-Identifier: MIT
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <new>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -82,6 +91,83 @@ std::size_t Base64DecodedSize(std::size_t chars) noexcept {
   return chars / 4 * 3 + (tail == 0 ? 0 : tail - 1);
 }
 
+// The low 8 bits, as the vendor stores an Integer pushed into a byte array.
+std::uint8_t LowByte(int value) noexcept { return static_cast<std::uint8_t>(value & 0xFF); }
+
+// Closes a file descriptor on every path out of a function.
+class Fd {
+ public:
+  explicit Fd(int fd) noexcept : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  [[nodiscard]] int Get() const noexcept { return fd_; }
+  // Closes now and reports whether the close succeeded (a failed close may
+  // be the first sign of a failed write, e.g. on NFS).
+  bool Close() noexcept {
+    const int fd = fd_;
+    fd_ = -1;
+    return ::close(fd) == 0;
+  }
+
+ private:
+  int fd_;
+};
+
+bool WriteAll(int fd, const std::uint8_t* data, std::size_t size) noexcept {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// Reads up to `size` bytes at file offset `offset`; the count read, or
+// nullopt on an error.
+std::optional<std::size_t> ReadAt(int fd, std::uint8_t* data, std::size_t size,
+                                  off_t offset) noexcept {
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::pread(fd, data + done, size - done, offset + static_cast<off_t>(done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::nullopt;
+    }
+    if (n == 0) break;  // end of file
+    done += static_cast<std::size_t>(n);
+  }
+  return done;
+}
+
+// Writes `size` bytes to `path`, truncating it or appending to it.
+bool WriteFileBytes(const std::string& path, const std::uint8_t* data, std::size_t size,
+                    bool append) noexcept {
+  const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC);
+  Fd fd(::open(path.c_str(), flags, 0666));
+  if (fd.Get() < 0) return false;
+  return WriteAll(fd.Get(), data, size) && fd.Close();
+}
+
+// Whether [start, start + length) lies inside an array of `count` bytes.
+bool RangeInside(int start, int length, std::size_t count) noexcept {
+  return start >= 0 && length >= 0 && static_cast<std::size_t>(start) <= count &&
+         static_cast<std::size_t>(length) <= count - static_cast<std::size_t>(start);
+}
+
+// Clips a Slice position (negative counts from the end) to [0, count].
+std::size_t SlicePosition(int pos, std::size_t count) noexcept {
+  if (pos >= 0) return std::min(static_cast<std::size_t>(pos), count);
+  const std::size_t back = static_cast<std::size_t>(-static_cast<long long>(pos));
+  return back >= count ? 0 : count - back;
+}
+
 }  // namespace
 
 ByteArray::ByteArray(const void* data, std::size_t size) {
@@ -97,10 +183,21 @@ ByteArray::ByteArray(std::initializer_list<std::uint8_t> bytes) : bytes_(bytes) 
 // The From* decoders build a fresh buffer and move it in at the end, so the
 // input may be a view of this very array (e.g. ba.FromHexString(ba.View())).
 
-void ByteArray::FromAsciiString(std::string_view text) {
+bool ByteArray::MayGrowTo(std::size_t new_size) const noexcept {
+  return resizable_ || new_size <= limit_;
+}
+
+bool ByteArray::Assign(std::vector<std::uint8_t>&& fresh) {
+  if (!MayGrowTo(fresh.size())) return false;
+  bytes_ = std::move(fresh);
+  position_ = 0;  // new contents, new enumeration
+  return true;
+}
+
+bool ByteArray::FromAsciiString(std::string_view text) {
   std::vector<std::uint8_t> fresh(text.size());
   std::copy(text.begin(), text.end(), fresh.begin());
-  bytes_ = std::move(fresh);
+  return Assign(std::move(fresh));
 }
 
 std::string ByteArray::ToAsciiString() const {
@@ -110,7 +207,7 @@ std::string ByteArray::ToAsciiString() const {
 
 bool ByteArray::FromHexString(std::string_view hex) {
   if (hex.size() % 2 != 0) {
-    bytes_.clear();
+    Clear();
     return false;
   }
   std::vector<std::uint8_t> fresh(hex.size() / 2);
@@ -118,13 +215,12 @@ bool ByteArray::FromHexString(std::string_view hex) {
     const std::uint8_t high = HexValue(hex[2 * i]);
     const std::uint8_t low = HexValue(hex[2 * i + 1]);
     if (((high | low) & kInvalidBit) != 0) {
-      bytes_.clear();
+      Clear();
       return false;
     }
     fresh[i] = static_cast<std::uint8_t>((high << 4U) | low);
   }
-  bytes_ = std::move(fresh);
-  return true;
+  return Assign(std::move(fresh));
 }
 
 std::string ByteArray::ToHexString() const {
@@ -146,7 +242,7 @@ bool ByteArray::FromBase64String(std::string_view text) {
   // '=' is caught by the alphabet check below.
   const std::size_t digits = n - pad;
   if ((pad != 0 && n % 4 != 0) || digits % 4 == 1) {
-    bytes_.clear();
+    Clear();
     return false;
   }
 
@@ -159,7 +255,7 @@ bool ByteArray::FromBase64String(std::string_view text) {
     const std::uint32_t c = Base64Value(text[in + 2]);
     const std::uint32_t d = Base64Value(text[in + 3]);
     if (((a | b | c | d) & kInvalidBit) != 0) {
-      bytes_.clear();
+      Clear();
       return false;
     }
     const std::uint32_t v = (a << 18U) | (b << 12U) | (c << 6U) | d;
@@ -174,15 +270,14 @@ bool ByteArray::FromBase64String(std::string_view text) {
     const std::uint32_t b = Base64Value(text[in + 1]);
     const std::uint32_t c = digits - in == 3 ? Base64Value(text[in + 2]) : 0U;
     if (((a | b | c) & kInvalidBit) != 0) {
-      bytes_.clear();
+      Clear();
       return false;
     }
     const std::uint32_t v = (a << 18U) | (b << 12U) | (c << 6U);
     fresh[out++] = static_cast<std::uint8_t>(v >> 16U);
     if (digits - in == 3) fresh[out++] = static_cast<std::uint8_t>(v >> 8U);
   }
-  bytes_ = std::move(fresh);
-  return true;
+  return Assign(std::move(fresh));
 }
 
 std::string ByteArray::ToBase64String() const {
@@ -216,6 +311,179 @@ int ByteArray::GetSignedByte(std::size_t index) const noexcept {
   // Two's complement by arithmetic, not by a narrowing cast.
   const int value = bytes_[index];
   return value >= 0x80 ? value - 0x100 : value;
+}
+
+int ByteArray::GetSignedLong(int index) const noexcept {
+  if (index < 0) return 0;
+  // Long-sized steps: the vendor's index counts longs (see docs/porting.md).
+  const std::size_t first = static_cast<std::size_t>(index) * 4U;
+  if (first >= bytes_.size() || bytes_.size() - first < 4) return 0;
+  const std::uint32_t u = std::uint32_t{bytes_[first]} | (std::uint32_t{bytes_[first + 1]} << 8U) |
+                          (std::uint32_t{bytes_[first + 2]} << 16U) |
+                          (std::uint32_t{bytes_[first + 3]} << 24U);
+  // Two's complement by arithmetic, as GetSignedByte.
+  return u >= 0x80000000U ? static_cast<int>(static_cast<std::int64_t>(u) - 0x100000000LL)
+                          : static_cast<int>(u);
+}
+
+bool ByteArray::IsLittleEndianCPU() noexcept {
+  const std::uint16_t probe = 1;
+  std::uint8_t first = 0;
+  std::copy_n(reinterpret_cast<const std::uint8_t*>(&probe), 1, &first);
+  return first == 1;
+}
+
+bool ByteArray::Push(int value) {
+  if (!MayGrowTo(bytes_.size() + 1)) return false;
+  bytes_.push_back(LowByte(value));
+  return true;
+}
+
+std::optional<int> ByteArray::Pop() {
+  if (bytes_.empty()) return std::nullopt;
+  const int last = bytes_.back();
+  bytes_.pop_back();
+  return last;
+}
+
+std::optional<int> ByteArray::Peek() const noexcept {
+  if (bytes_.empty()) return std::nullopt;
+  return bytes_.back();
+}
+
+std::optional<int> ByteArray::Shift() {
+  if (bytes_.empty()) return std::nullopt;
+  const int first = bytes_.front();
+  bytes_.erase(bytes_.begin());
+  return first;
+}
+
+bool ByteArray::Unshift(int value) {
+  if (!MayGrowTo(bytes_.size() + 1)) return false;
+  bytes_.insert(bytes_.begin(), LowByte(value));
+  return true;
+}
+
+bool ByteArray::Delete(int index) {
+  if (index < 0 || static_cast<std::size_t>(index) >= bytes_.size()) return false;
+  bytes_.erase(bytes_.begin() + index);
+  return true;
+}
+
+bool ByteArray::Append(const ByteArray& other) {
+  if (!MayGrowTo(bytes_.size() + other.bytes_.size())) return false;
+  if (&other == this) {
+    // insert() from this vector's own range is undefined: copy first.
+    const std::vector<std::uint8_t> copy = bytes_;
+    bytes_.insert(bytes_.end(), copy.begin(), copy.end());
+  } else {
+    bytes_.insert(bytes_.end(), other.bytes_.begin(), other.bytes_.end());
+  }
+  return true;
+}
+
+std::optional<int> ByteArray::GetEntry(int index) const noexcept {
+  if (index < 0 || static_cast<std::size_t>(index) >= bytes_.size()) return std::nullopt;
+  return bytes_[static_cast<std::size_t>(index)];
+}
+
+bool ByteArray::SetEntry(int index, int value) {
+  if (index < 0) return false;
+  const auto i = static_cast<std::size_t>(index);
+  if (i >= bytes_.size()) {
+    if (!MayGrowTo(i + 1)) return false;
+    bytes_.resize(i + 1, 0);
+  }
+  bytes_[i] = LowByte(value);
+  return true;
+}
+
+ByteArray ByteArray::Slice(int start_pos) const {
+  return Slice(start_pos, static_cast<int>(std::min<std::size_t>(bytes_.size(),
+                                                                 std::numeric_limits<int>::max())));
+}
+
+ByteArray ByteArray::Slice(int start_pos, int end_pos) const {
+  const std::size_t first = SlicePosition(start_pos, bytes_.size());
+  const std::size_t last = SlicePosition(end_pos, bytes_.size());
+  ByteArray out;
+  if (first < last)
+    out.bytes_.assign(bytes_.begin() + static_cast<std::ptrdiff_t>(first),
+                      bytes_.begin() + static_cast<std::ptrdiff_t>(last));
+  return out;
+}
+
+std::optional<int> ByteArray::Next() noexcept {
+  if (position_ >= bytes_.size()) return std::nullopt;
+  return bytes_[position_++];
+}
+
+bool ByteArray::SetResize(int min_size, bool auto_resize) {
+  const std::size_t room = min_size > 0 ? static_cast<std::size_t>(min_size) : 0;
+  // A huge min_size is bad input, not a reason to terminate: report it.
+  try {
+    bytes_.reserve(room);
+  } catch (const std::bad_alloc&) {
+    return false;
+  } catch (const std::length_error&) {
+    return false;
+  }
+  limit_ = std::max(room, bytes_.size());
+  resizable_ = auto_resize;
+  return true;
+}
+
+int ByteArray::Capacity() const noexcept {
+  const std::size_t room = resizable_ ? bytes_.capacity() : limit_;
+  return static_cast<int>(std::min<std::size_t>(room, std::numeric_limits<int>::max()));
+}
+
+bool ByteArray::ReadFile(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.Get() < 0) return false;
+  struct stat st {};
+  if (::fstat(fd.Get(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  if (!MayGrowTo(static_cast<std::size_t>(st.st_size))) return false;
+  std::vector<std::uint8_t> fresh(static_cast<std::size_t>(st.st_size));
+  const auto got = ReadAt(fd.Get(), fresh.data(), fresh.size(), 0);
+  // A file that shrank while being read is a failure, not a short array.
+  if (!got || *got != fresh.size()) return false;
+  return Assign(std::move(fresh));
+}
+
+bool ByteArray::ReadFile(const std::string& path, int start_pos, int length) {
+  if (start_pos < 0 || length < 0) return false;
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.Get() < 0) return false;
+  // Checked before allocating, so a huge length is a false, not a bad_alloc.
+  struct stat st {};
+  if (::fstat(fd.Get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+      st.st_size < static_cast<off_t>(start_pos) + static_cast<off_t>(length)) {
+    return false;
+  }
+  if (!MayGrowTo(static_cast<std::size_t>(length))) return false;
+  std::vector<std::uint8_t> fresh(static_cast<std::size_t>(length));
+  const auto got = ReadAt(fd.Get(), fresh.data(), fresh.size(), static_cast<off_t>(start_pos));
+  if (!got || *got != fresh.size()) return false;
+  return Assign(std::move(fresh));
+}
+
+bool ByteArray::WriteFile(const std::string& path) const {
+  return WriteFileBytes(path, bytes_.data(), bytes_.size(), false);
+}
+
+bool ByteArray::WriteFile(const std::string& path, int start_index, int length) const {
+  if (!RangeInside(start_index, length, bytes_.size())) return false;
+  return WriteFileBytes(path, bytes_.data() + start_index, static_cast<std::size_t>(length), false);
+}
+
+bool ByteArray::AppendFile(const std::string& path) const {
+  return WriteFileBytes(path, bytes_.data(), bytes_.size(), true);
+}
+
+bool ByteArray::AppendFile(const std::string& path, int start_index, int length) const {
+  if (!RangeInside(start_index, length, bytes_.size())) return false;
+  return WriteFileBytes(path, bytes_.data() + start_index, static_cast<std::size_t>(length), true);
 }
 
 std::uint32_t ByteArray::GetCRC32() const noexcept { return GetCRC32(0, bytes_.size()); }

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,8 +37,21 @@ struct DatagramAddresses {
 /// to its MessagePort.
 ///
 /// The event owns its payload: it stays valid after the socket that produced
-/// it is destroyed. The payload is never a truncated datagram (a datagram that
-/// did not fit is dropped and counted in DatagramSocket::GetStatistics()).
+/// it is destroyed.
+///
+/// **Used as a string.** BrightScript lets a script treat the event as its
+/// payload (`msg$ = event`, `print event`, `if event = "pause"`); in C++
+/// the event converts to a `std::string_view` of the payload, compares equal
+/// to a string with the same bytes, and streams its payload:
+/// ```
+/// std::string msg(*ev);                       // msg$ = event
+/// std::cout << *ev << "\n";                   // print event
+/// if (*ev == "pause") ...                     // if event = "pause"
+/// std::string_view(*ev).substr(0, 3)          // left(event, 3)
+/// ```
+/// The view is valid as long as the event (hold the ro::Message). The payload is never a truncated
+/// datagram (a datagram that did not fit is dropped and counted in
+/// DatagramSocket::GetStatistics()).
 ///
 /// @par Thread safety
 /// Immutable; safe to read from any number of threads at once.
@@ -79,6 +93,29 @@ class RO_API DatagramEvent final : public Event {
   /// Payload size in bytes (*extension*).
   [[nodiscard]] std::size_t GetPayloadSize() const noexcept { return size_; }
 
+  /// The payload as a string view, as BrightScript reads an event used as a
+  /// string (*extension*): same as GetPayload().
+  operator std::string_view() const noexcept {
+    return GetPayload();
+  }  // NOLINT(google-explicit-constructor)
+
+  /// True if the payload is byte for byte `text` (`if event = "pause"`).
+  friend bool operator==(const DatagramEvent& ev, std::string_view text) noexcept {
+    return ev.GetPayload() == text;
+  }
+  /// True if the payload is byte for byte `text`.
+  friend bool operator==(std::string_view text, const DatagramEvent& ev) noexcept {
+    return ev.GetPayload() == text;
+  }
+  /// True if the payload differs from `text`.
+  friend bool operator!=(const DatagramEvent& ev, std::string_view text) noexcept {
+    return !(ev == text);
+  }
+  /// True if the payload differs from `text`.
+  friend bool operator!=(std::string_view text, const DatagramEvent& ev) noexcept {
+    return !(ev == text);
+  }
+
   /// The address the datagram was sent to (*extension*): a unicast address
   /// of this host, a multicast group, or a broadcast address. Empty if the
   /// kernel did not report it.
@@ -104,6 +141,15 @@ class RO_API DatagramEvent final : public Event {
   int identity_ = 0;
   detail::DatagramAddresses addresses_;
 };
+
+/// Writes the payload verbatim (`print event`); zero bytes included.
+RO_API std::ostream& operator<<(std::ostream& out, const DatagramEvent& ev);
+
+/// The payload of `msg` if it is a DatagramEvent, else "" (nullptr
+/// included): `msg$ = msg` for a message whose type the code does not test
+/// first (BrightScript would stop on a non-datagram there). A copy, so it
+/// outlives `msg`.
+[[nodiscard]] RO_API std::string DatagramString(const Message& msg);
 
 }  // namespace ro
 

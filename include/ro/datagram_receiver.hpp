@@ -67,6 +67,10 @@ class RO_API DatagramReceiver {
   /// Sets the value that DatagramEvents carry from now on.
   void SetUserData(UserData data);
 
+  /// `SetUserData("text")` stores a std::string, as BrightScript stores a
+  /// String, so `std::any_cast<std::string>` reads it back.
+  void SetUserData(const char* text) { SetUserData(detail::TextUserData(text)); }
+
   /// The value set by SetUserData(), or an empty std::any (Invalid).
   [[nodiscard]] UserData GetUserData() const;
 

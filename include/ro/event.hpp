@@ -6,6 +6,7 @@
 
 #include <any>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <typeinfo>
@@ -85,6 +86,26 @@ class RO_API Event {
 /// What a MessagePort hands out: a shared, immutable event. `nullptr` is
 /// BrightScript's `Invalid` (for instance a `Wait()` that timed out).
 using Message = std::shared_ptr<const Event>;
+
+/// BrightScript's `type(msg)`, safe on a timed-out wait: "Invalid" for
+/// nullptr, else `msg->TypeName()` (e.g. "roDatagramEvent").
+///
+/// ```
+/// ro::Message msg = ro::Wait(1000, port);     // msg = wait(1000, port)
+/// if (ro::Type(msg) == "roTimerEvent") ...     // if type(msg) = "roTimerEvent"
+/// ```
+[[nodiscard]] inline std::string_view Type(const Message& msg) {
+  return msg ? msg->TypeName() : std::string_view("Invalid");
+}
+
+namespace detail {
+/// What `SetUserData("text")` stores: a std::string (BrightScript's String),
+/// not the `const char*` a std::any would keep; nullptr stores Invalid.
+/// Used by the `SetUserData(const char*)` overload of every object.
+[[nodiscard]] inline UserData TextUserData(const char* text) {
+  return text != nullptr ? UserData(std::string(text)) : UserData();
+}
+}  // namespace detail
 
 }  // namespace ro
 

@@ -110,6 +110,10 @@ class RO_API NetworkHotplug {
   /// Sets the value the events carry from now on.
   void SetUserData(UserData data);
 
+  /// `SetUserData("text")` stores a std::string, as BrightScript stores a
+  /// String, so `std::any_cast<std::string>` reads it back.
+  void SetUserData(const char* text) { SetUserData(detail::TextUserData(text)); }
+
   /// The value set by SetUserData(), or an empty std::any (Invalid).
   [[nodiscard]] UserData GetUserData() const;
 

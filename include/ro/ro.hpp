@@ -15,6 +15,7 @@
 #include <ro/event.hpp>
 #include <ro/message_port.hpp>
 #include <ro/network_hotplug.hpp>
+#include <ro/timer.hpp>
 #include <ro/version.hpp>
 
 #endif  // RO_RO_HPP_

@@ -1,0 +1,26 @@
+// rodatagram - BrightSign-style datagram objects for C++
+// SPDX-License-Identifier: MIT
+//
+// A DatagramEvent used as a string (BrightScript's `print event`,
+// `msg$ = event`).
+
+#include <ostream>
+#include <string>
+#include <string_view>
+
+#include <ro/datagram_event.hpp>
+
+namespace ro {
+
+std::ostream& operator<<(std::ostream& out, const DatagramEvent& ev) {
+  // write(), not `out << view`: a payload is data, so no width or fill.
+  const std::string_view payload = ev.GetPayload();
+  return out.write(payload.data(), static_cast<std::streamsize>(payload.size()));
+}
+
+std::string DatagramString(const Message& msg) {
+  const auto* ev = msg ? msg->As<DatagramEvent>() : nullptr;
+  return ev != nullptr ? std::string(ev->GetPayload()) : std::string();
+}
+
+}  // namespace ro
