@@ -6,6 +6,7 @@
 // that the socket (socket_impl.cpp) returns. Nothing else writes the
 // failure reason.
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
 #include <string>
@@ -91,8 +92,55 @@ bool DatagramSocket::BindToLocalAddress(std::string_view address, int port) {
 
 int DatagramSocket::GetLocalPort() const { return impl_ ? impl_->LocalPort() : 0; }
 
+namespace {
+
+// "The network is not up" as the players report it; every other code is
+// -errno (docs/porting.md, "SendTo failure codes").
+detail::Status VendorCode(detail::Status status) {
+  if (status.code() == -ENETUNREACH || status.code() == -ENETDOWN) {
+    return detail::Status::Failure(DatagramSocket::kNetworkNotUp, status.reason());
+  }
+  return status;
+}
+
+// Where a reply to `request` leaves from: its arrival interface, and its
+// destination address unless that was a group or a broadcast address, which
+// cannot be a source.
+detail::SendSource ReplySource(const DatagramEvent& request) {
+  detail::SendSource source;
+  source.interface_index = static_cast<unsigned>(std::max(request.GetInterfaceIndex(), 0));
+  detail::Endpoint local;
+  std::string ignored;
+  const std::string destination = request.GetDestinationHost();
+  if (!destination.empty() && detail::ParseHost(destination, 1, local, ignored) &&
+      !detail::IsMulticast(local) && destination != "255.255.255.255") {
+    source.address = local;
+  }
+  return source;
+}
+
+}  // namespace
+
 int DatagramSocket::SendTo(std::string_view host, int port, std::string_view packet) {
-  return impl_ ? impl_->Core().Record(impl_->SendTo(host, port, packet)) : -EBADF;
+  return impl_ ? impl_->Core().Record(VendorCode(impl_->SendTo(host, port, packet))) : -EBADF;
+}
+
+int DatagramSocket::ReplyTo(const DatagramEvent& request, std::string_view packet) {
+  if (!impl_) return -EBADF;
+  detail::SendSource source = ReplySource(request);
+  const std::string host = request.GetSourceHost();
+  detail::Status status = impl_->SendTo(host, request.GetSourcePort(), packet, &source);
+  if (status.code() == -EINVAL && source.address.family != AF_UNSPEC) {
+    // A subnet broadcast address is no source either: leave the choice of
+    // address to the kernel, still out of the arrival interface.
+    source.address = {};
+    status = impl_->SendTo(host, request.GetSourcePort(), packet, &source);
+  }
+  return impl_->Core().Record(VendorCode(std::move(status)).Within("ReplyTo"));
+}
+
+int DatagramSocket::ReplyTo(const DatagramEvent& request, const ByteArray& packet) {
+  return ReplyTo(request, packet.View());
 }
 
 int DatagramSocket::SendTo(std::string_view host, int port, const ByteArray& packet) {

@@ -171,8 +171,10 @@ class SenderImpl {
       targets = interfaces[static_cast<std::size_t>(destination.subnet)].broadcasts;
     }
     if (targets.empty()) {
-      return Status::Failure(-ENETUNREACH, fmt::format("{}: no matching broadcast subnet; {}", call,
-                                                       Numbering(interfaces)));
+      // The players' "network is not up" (DatagramSocket::kNetworkNotUp).
+      return Status::Failure(
+          DatagramSocket::kNetworkNotUp,
+          fmt::format("{}: no matching broadcast subnet; {}", call, Numbering(interfaces)));
     }
     Status result;
     for (const std::string& target : targets) {

@@ -133,7 +133,7 @@ TEST_F(LegacyBroadcast, SubnetNumbersFollowInterfaceIndexOrder) {
   EXPECT_EQ(event->GetSourcePort(), sender.GetSourcePort());
 
   ASSERT_TRUE(sender.SetDestination("BCAST-SUBNET-2", receiver_.GetLocalPort()));
-  EXPECT_EQ(sender.Send("two"), -ENETUNREACH);
+  EXPECT_EQ(sender.Send("two"), ro::DatagramSocket::kNetworkNotUp);
   EXPECT_NE(sender.GetFailureReason().find("0 = d0, 1 = d1"), std::string::npos)
       << sender.GetFailureReason();
   EXPECT_TRUE(StaysEmpty(port_, 100ms));
@@ -168,11 +168,11 @@ TEST_F(LegacyBroadcast, NoBroadcastInterfaceIsNetworkUnreachable) {
   SetUpReceiver();  // only lo, which is never a broadcast subnet
   ro::DatagramSender sender;
   ASSERT_TRUE(sender.SetDestination("BCAST-LOCAL-SUBNETS", receiver_.GetLocalPort()));
-  EXPECT_EQ(sender.Send("nowhere"), -ENETUNREACH);
+  EXPECT_EQ(sender.Send("nowhere"), ro::DatagramSocket::kNetworkNotUp);
   EXPECT_NE(sender.GetFailureReason().find("no interface"), std::string::npos)
       << sender.GetFailureReason();
   ASSERT_TRUE(sender.SetDestination("BCAST-SUBNET-0", receiver_.GetLocalPort()));
-  EXPECT_EQ(sender.Send("nowhere"), -ENETUNREACH);
+  EXPECT_EQ(sender.Send("nowhere"), ro::DatagramSocket::kNetworkNotUp);
   EXPECT_TRUE(StaysEmpty(port_, 100ms));
 }
 
@@ -181,7 +181,7 @@ TEST_F(LegacyBroadcast, LimitedBroadcastFollowsTheDefaultRoute) {
   SetUpReceiver();
   ro::DatagramSender sender;
   ASSERT_TRUE(sender.SetDestination("255.255.255.255", receiver_.GetLocalPort()));
-  EXPECT_EQ(sender.Send("no route"), -ENETUNREACH) << "without a route there is no way out";
+  EXPECT_EQ(sender.Send("no route"), ro::DatagramSocket::kNetworkNotUp) << "without a route there is no way out";
 
   ASSERT_EQ(Run("ip route add default dev d0"), 0);
   ASSERT_EQ(sender.Send("limited"), 0) << sender.GetFailureReason();

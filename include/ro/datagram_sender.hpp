@@ -90,9 +90,10 @@ class RO_API DatagramSender {
   /// Sends `packet` as one datagram to the destination (one datagram per
   /// subnet for a broadcast name).
   ///
-  /// @returns 0 on success, or a negative errno value: -EDESTADDRREQ before
-  /// any SetDestination(), -ENETUNREACH when a broadcast name matches no
-  /// subnet right now, or what DatagramSocket::SendTo() returns. For a
+  /// @returns 0 on success, or a negative code: -EDESTADDRREQ before any
+  /// SetDestination(), -128 (DatagramSocket::kNetworkNotUp, as the players
+  /// return it) when a broadcast name matches no subnet right now, or what
+  /// DatagramSocket::SendTo() returns. For a
   /// broadcast name every subnet is tried; the result is the first
   /// failure's code, or 0 if all succeeded.
   int Send(std::string_view packet);

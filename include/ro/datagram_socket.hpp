@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include <ro/byte_array.hpp>
+#include <ro/datagram_event.hpp>
 #include <ro/event.hpp>
 #include <ro/export.hpp>
 #include <ro/message_port.hpp>
@@ -130,14 +131,42 @@ class RO_API DatagramSocket {
   ///              lookup could block the caller for seconds.
   /// @param port  1..65535.
   /// @param packet  the payload, byte for byte (may contain zero bytes).
-  /// @returns 0 on success, or a negative errno value (-EINVAL for a bad
-  ///          host or port, -EMSGSIZE for a payload over the protocol
-  ///          maximum of 65,507 bytes over IPv4, ...). Sending before any
-  ///          bind binds an ephemeral port, and replies reach this socket.
+  /// @returns 0 on success, or a negative code: -128 when the network is
+  ///          not up (no route: ENETUNREACH or ENETDOWN; the value BrightSign
+  ///          players return and scripts retry on, kNetworkNotUp), else a
+  ///          negative errno value (-EINVAL for a bad host or port,
+  ///          -EMSGSIZE for a payload over the protocol maximum of 65,507
+  ///          bytes over IPv4, ...). GetFailureReason() names the errno.
+  ///          Sending before any bind binds an ephemeral port, and replies
+  ///          reach this socket.
   int SendTo(std::string_view host, int port, std::string_view packet);
 
   /// Sends the bytes of `packet` as one datagram; see the string overload.
   int SendTo(std::string_view host, int port, const ByteArray& packet);
+
+  /// What SendTo returns when the network is not up (no route to the
+  /// destination), as BrightSign players do: scripts retry while SendTo
+  /// returns -128. (-128 is -ENETUNREACH in the MIPS numbering of the
+  /// players' firmware; see docs/porting.md, "SendTo failure codes".)
+  static constexpr int kNetworkNotUp = -128;
+
+  /// Answers `request` (*extension*): sends `packet` to the host and port
+  /// it came from, out of the interface it arrived on and from the address
+  /// it was sent to (IP_PKTINFO / IPV6_PKTINFO), so that a host with several
+  /// addresses or links answers from the one the peer used. For a request
+  /// sent to a multicast or broadcast address the reply leaves from the
+  /// arrival interface's own address. Needs the arrival address (the default;
+  /// see SetReceiveDestination()).
+  ///
+  /// ```
+  /// ro::Message msg = ro::Wait(0, port);
+  /// if (auto* request = msg->As<ro::DatagramEvent>()) udp.ReplyTo(*request, "pong");
+  /// ```
+  /// @returns as SendTo().
+  int ReplyTo(const DatagramEvent& request, std::string_view packet);
+
+  /// ReplyTo() with the bytes of `packet`.
+  int ReplyTo(const DatagramEvent& request, const ByteArray& packet);
 
   /// Joins the IPv4 or IPv6 multicast `group`.
   /// @returns false (see GetFailureReason()) if `group` is not a multicast
