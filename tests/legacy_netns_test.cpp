@@ -169,6 +169,7 @@ TEST_F(LegacyBroadcast, NoBroadcastInterfaceIsNetworkUnreachable) {
   ro::DatagramSender sender;
   ASSERT_TRUE(sender.SetDestination("BCAST-LOCAL-SUBNETS", receiver_.GetLocalPort()));
   EXPECT_EQ(sender.Send("nowhere"), ro::DatagramSocket::kNetworkNotUp);
+  EXPECT_EQ(sender.GetFailureCode(), ro::DatagramSocket::kNetworkNotUp);
   EXPECT_NE(sender.GetFailureReason().find("no interface"), std::string::npos)
       << sender.GetFailureReason();
   ASSERT_TRUE(sender.SetDestination("BCAST-SUBNET-0", receiver_.GetLocalPort()));
@@ -181,7 +182,8 @@ TEST_F(LegacyBroadcast, LimitedBroadcastFollowsTheDefaultRoute) {
   SetUpReceiver();
   ro::DatagramSender sender;
   ASSERT_TRUE(sender.SetDestination("255.255.255.255", receiver_.GetLocalPort()));
-  EXPECT_EQ(sender.Send("no route"), ro::DatagramSocket::kNetworkNotUp) << "without a route there is no way out";
+  EXPECT_EQ(sender.Send("no route"), ro::DatagramSocket::kNetworkNotUp)
+      << "without a route there is no way out";
 
   ASSERT_EQ(Run("ip route add default dev d0"), 0);
   ASSERT_EQ(sender.Send("limited"), 0) << sender.GetFailureReason();

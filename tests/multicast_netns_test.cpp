@@ -302,7 +302,7 @@ TEST_F(MulticastNetns, JoinWithNoUpMulticastInterfaceFailsWithAReason) {
   // Up but without IFF_MULTICAST (lo's default) is still not usable.
   ASSERT_TRUE(ro_netns::RunIn(empty, {"ip", "link", "set", "lo", "up", "multicast", "off"}).ok);
   EXPECT_FALSE(join_in_empty(&reason)) << "joined on an interface without IFF_MULTICAST";
-  EXPECT_NE(reason.find("interface"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("no interface is up and multicast-capable"), std::string::npos) << reason;
 
   // Control: the same namespace with lo multicast-capable joins.
   ASSERT_TRUE(ro_netns::RunIn(empty, {"ip", "link", "set", "lo", "multicast", "on"}).ok);
@@ -337,8 +337,7 @@ TEST_F(MulticastNetns, JoinOnOneNamedInterfaceHearsOnlyThatLink) {
   ExpectFromLink(rig_, 2, second, kGroup);
 
   EXPECT_FALSE(listener.JoinMulticastGroup(kGroup, "no-such-if0"));
-  EXPECT_NE(listener.GetFailureReason().find("no-such-if0"), std::string::npos)
-      << listener.GetFailureReason();
+  EXPECT_EQ(listener.GetFailureCode(), -ENODEV) << listener.GetFailureReason();
 }
 
 // --- Leaving ---------------------------------------------------------------------
@@ -376,13 +375,14 @@ TEST_F(MulticastNetns, LeaveMulticastGroupSilencesTheSocket) {
 
   // Leaving again: the socket is no longer a member.
   EXPECT_FALSE(listener.LeaveMulticastGroup(kGroup));
-  EXPECT_NE(listener.GetFailureReason().find("LeaveMulticastGroup"), std::string::npos);
+  EXPECT_EQ(listener.GetFailureCode(), -EADDRNOTAVAIL) << listener.GetFailureReason();
 }
 
 TEST_F(MulticastNetns, LeavingAGroupNeverJoinedFailsWithAReason) {
   ASSERT_TRUE(rig_.AddLinks(1));
   ro::DatagramSocket never;
   EXPECT_FALSE(never.LeaveMulticastGroup(kGroup));
+  EXPECT_EQ(never.GetFailureCode(), -EADDRNOTAVAIL);
   const std::string fresh_reason = never.GetFailureReason();
   EXPECT_NE(fresh_reason.find("LeaveMulticastGroup"), std::string::npos) << fresh_reason;
   EXPECT_NE(fresh_reason.find(kGroup), std::string::npos) << fresh_reason;
@@ -390,9 +390,7 @@ TEST_F(MulticastNetns, LeavingAGroupNeverJoinedFailsWithAReason) {
   ro::MessagePort port;
   ro::DatagramSocket other = MakeDeviceListener(port, kPort, kGroup);
   EXPECT_FALSE(other.LeaveMulticastGroup(kOtherGroup)) << "left a group it never joined";
-  const std::string reason = other.GetFailureReason();
-  EXPECT_NE(reason.find("LeaveMulticastGroup"), std::string::npos) << reason;
-  EXPECT_NE(reason.find(kOtherGroup), std::string::npos) << reason;
+  EXPECT_EQ(other.GetFailureCode(), -EADDRNOTAVAIL) << other.GetFailureReason();
 
   EXPECT_FALSE(other.LeaveMulticastGroup("198.51.100.1")) << "a unicast address is no group";
 }
@@ -501,7 +499,7 @@ TEST_F(MulticastNetns, MulticastTtlIsOneByDefaultAndSetMulticastTtlChangesItOnTh
   }
 
   EXPECT_FALSE(sender.SetMulticastTTL(256));
-  EXPECT_NE(sender.GetFailureReason().find("SetMulticastTTL"), std::string::npos);
+  EXPECT_EQ(sender.GetFailureCode(), -EINVAL);
 }
 
 TEST_F(MulticastNetns, MulticastTtlSetBeforeTheSocketExistsIsApplied) {
@@ -529,7 +527,8 @@ TEST_F(MulticastNetns, SetMulticastInterfaceChoosesTheLinkAndItsAddress) {
   ro::DatagramSocket sender;
   // Without an interface and without a multicast route the kernel has
   // nowhere to send: the failure is reported, not lost.
-  EXPECT_LT(sender.SendTo(kGroup, kPort, "nowhere"), 0);
+  EXPECT_EQ(sender.SendTo(kGroup, kPort, "nowhere"), ro::DatagramSocket::kNetworkNotUp);
+  EXPECT_EQ(sender.GetFailureCode(), ro::DatagramSocket::kNetworkNotUp);
   EXPECT_NE(sender.GetFailureReason().find("SendTo"), std::string::npos);
 
   ASSERT_TRUE(sender.SetMulticastInterface(rig_.DeviceInterface(1))) << sender.GetFailureReason();
@@ -549,7 +548,7 @@ TEST_F(MulticastNetns, SetMulticastInterfaceChoosesTheLinkAndItsAddress) {
   EXPECT_TRUE(StaysEmpty(port1, kQuiet));
 
   EXPECT_FALSE(sender.SetMulticastInterface("203.0.113.200")) << "no interface has it";
-  EXPECT_NE(sender.GetFailureReason().find("SetMulticastInterface"), std::string::npos);
+  EXPECT_EQ(sender.GetFailureCode(), -ENODEV);
 }
 
 TEST_F(MulticastNetns, SetMulticastLoopDecidesWhetherLocalMembersHearTheSender) {
@@ -595,9 +594,7 @@ TEST_F(MulticastNetns, BroadcastFailsWithoutSetBroadcastAndIsReceivedWithIt) {
   ro::DatagramSocket sender;
   ASSERT_TRUE(sender.BindToLocalPort(0)) << sender.GetFailureReason();
   EXPECT_EQ(sender.SendTo(broadcast, kPort, "not allowed"), -EACCES);
-  const std::string reason = sender.GetFailureReason();
-  EXPECT_NE(reason.find("SendTo"), std::string::npos) << reason;
-  EXPECT_NE(reason.find(broadcast), std::string::npos) << reason;
+  EXPECT_EQ(sender.GetFailureCode(), -EACCES);
   EXPECT_TRUE(StaysEmpty(peer_port, kQuiet)) << "a refused broadcast reached the peer";
 
   ASSERT_TRUE(sender.SetBroadcast(true)) << sender.GetFailureReason();
@@ -622,7 +619,7 @@ TEST_F(MulticastNetns, SetReuseAddressLetsTwoSocketsBindOnePort) {
 
   // Too late once bound.
   EXPECT_FALSE(first.SetReuseAddress(false));
-  EXPECT_NE(first.GetFailureReason().find("SetReuseAddress"), std::string::npos);
+  EXPECT_EQ(first.GetFailureCode(), -EINVAL) << first.GetFailureReason();
 }
 
 TEST_F(MulticastNetns, WithoutReuseTheSecondBindFailsNamingSetReuseAddress) {
@@ -630,6 +627,7 @@ TEST_F(MulticastNetns, WithoutReuseTheSecondBindFailsNamingSetReuseAddress) {
   ro::DatagramSocket second;
   ASSERT_TRUE(first.BindToLocalPort(kPort)) << first.GetFailureReason();
   EXPECT_FALSE(second.BindToLocalPort(kPort)) << "address reuse is on by default";
+  EXPECT_EQ(second.GetFailureCode(), -EADDRINUSE);
   const std::string reason = second.GetFailureReason();
   EXPECT_NE(reason.find("BindToLocalPort"), std::string::npos) << reason;
   EXPECT_NE(reason.find("SetReuseAddress"), std::string::npos) << reason;
@@ -710,7 +708,7 @@ TEST_F(MulticastNetns, ReceiveBufferSizeSetBeforeBindIsApplied) {
   EXPECT_EQ(socket.GetReceiveBufferSize(), 2 * std::min(kAsked, rmem_max));
 
   EXPECT_FALSE(socket.SetReceiveBufferSize(0));
-  EXPECT_NE(socket.GetFailureReason().find("SetReceiveBufferSize"), std::string::npos);
+  EXPECT_EQ(socket.GetFailureCode(), -EINVAL);
 }
 
 }  // namespace
