@@ -6,7 +6,6 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -144,7 +143,7 @@ Status BlockingDump(int fd, std::uint16_t request, std::uint32_t sequence,
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return Status::Failure(-ETIMEDOUT, "netlink dump timed out");
     pollfd p{fd, POLLIN, 0};
-    const int ready = poll(&p, 1, static_cast<int>(left.count()));
+    const int ready = sys::poll(&p, 1, static_cast<int>(left.count()));
     if (ready < 0 && errno != EINTR) {
       return Status::Failure(-errno, "netlink dump failed: " + ErrorText(errno));
     }

@@ -30,6 +30,7 @@ int recvmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags, timespec* time
   return ::recvmmsg(fd, msgs, vlen, flags, timeout);
 }
 int close(int fd) { return ::close(fd); }
+int poll(pollfd* fds, nfds_t count, int timeout_ms) { return ::poll(fds, count, timeout_ms); }
 int getifaddrs(ifaddrs** list) { return ::getifaddrs(list); }
 void freeifaddrs(ifaddrs* list) { ::freeifaddrs(list); }
 

@@ -13,6 +13,7 @@
 #define RO_SRC_SYS_HPP_
 
 #include <ifaddrs.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -34,6 +35,7 @@ ssize_t send(int fd, const void* buf, size_t len, int flags);
 ssize_t recv(int fd, void* buf, size_t len, int flags);
 int recvmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags, timespec* timeout);
 int close(int fd);
+int poll(pollfd* fds, nfds_t count, int timeout_ms);
 int getifaddrs(ifaddrs** list);
 void freeifaddrs(ifaddrs* list);
 
@@ -79,6 +81,7 @@ struct SyscallTable {
   AtomicCall<ssize_t (*)(int, void*, size_t, int)> recv;
   AtomicCall<int (*)(int, mmsghdr*, unsigned int, int, timespec*)> recvmmsg;
   AtomicCall<int (*)(int)> close;
+  AtomicCall<int (*)(pollfd*, nfds_t, int)> poll;
   AtomicCall<int (*)(ifaddrs**)> getifaddrs;
   AtomicCall<void (*)(ifaddrs*)> freeifaddrs;
 };

@@ -23,8 +23,9 @@ int SystemRecvmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags, timespec
 // A prvalue, so that g_calls below is constant-initialized (no static
 // initialization order question for code that runs before main).
 constexpr SyscallTable SystemCalls() {
-  return {::socket, ::bind, ::setsockopt,   ::getsockopt, ::getsockname, ::sendto,     ::sendmsg,
-          ::send,   ::recv, SystemRecvmmsg, ::close,      ::getifaddrs,  ::freeifaddrs};
+  return {::socket, ::bind,    ::setsockopt, ::getsockopt, ::getsockname,
+          ::sendto, ::sendmsg, ::send,       ::recv,       SystemRecvmmsg,
+          ::close,  ::poll,    ::getifaddrs, ::freeifaddrs};
 }
 
 SyscallTable g_calls = SystemCalls();
@@ -64,6 +65,7 @@ int recvmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags, timespec* time
   return g_calls.recvmmsg(fd, msgs, vlen, flags, timeout);
 }
 int close(int fd) { return g_calls.close(fd); }
+int poll(pollfd* fds, nfds_t count, int timeout_ms) { return g_calls.poll(fds, count, timeout_ms); }
 int getifaddrs(ifaddrs** list) { return g_calls.getifaddrs(list); }
 void freeifaddrs(ifaddrs* list) { g_calls.freeifaddrs(list); }
 
