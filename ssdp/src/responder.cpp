@@ -421,6 +421,22 @@ class Responder::Impl {
     ScheduleAlive(announce, milliseconds(std::uniform_int_distribution<int>(0, 100)(rng_)));
   }
 
+  // Addresses can be added to an interface without a hotplug event: before
+  // refusing a source, look again (at most once a second).
+  bool RefreshAddresses() {
+    const auto now = Clock::now();
+    if (now - addresses_read_ < std::chrono::seconds(1)) return false;
+    addresses_read_ = now;
+    std::string why;
+    for (const auto& local : detail::ListInterfaces(why)) {
+      const auto it = served_.find(local.index);
+      if (it == served_.end()) continue;
+      it->second.local = local;
+      Join(it->second);
+    }
+    return true;
+  }
+
   void Join(Served& s) {
     const std::string& name = s.local.name;
     if (!s.v4 && s.local.HasIpv4()) {
@@ -555,7 +571,8 @@ class Responder::Impl {
     // miniupnpd's rule: a search from outside the subnets of the interface
     // it arrived on is spoofed or routed from afar; its reply could be
     // aimed at a third party.
-    if (!detail::OnSubnet(served->second.local, *source)) {
+    if (!detail::OnSubnet(served->second.local, *source) &&
+        (!RefreshAddresses() || !detail::OnSubnet(served->second.local, *source))) {
       Refuse(from + ": source is not on a subnet of " + served->second.local.name,
              &ResponderStatistics::off_subnet);
       return;
@@ -672,6 +689,7 @@ class Responder::Impl {
   detail::ReplyBudget budget_;
   std::mt19937 rng_;
   Clock::time_point refusal_window_;
+  Clock::time_point addresses_read_{};
   int refusal_lines_ = 0;
   int refusals_suppressed_ = 0;
   std::thread thread_;
