@@ -28,7 +28,7 @@ class SsdpHardening : public ro_netns::NetnsTest {
     ASSERT_GE(rig_.AddLink(), 0);
   }
   std::vector<std::string> Args() const {
-    return {"--interface", rig_.DeviceInterface(0), "--uuid", std::string(kUuid), "--no-ipv6"};
+    return {"--interface", rig_.DeviceInterface(0), "--uuid", std::string(kUuid)};
   }
 };
 
