@@ -592,7 +592,10 @@ class Responder::Impl {
       return;
     }
     const std::string location = Location(*address, http_->Port());
-    std::uniform_int_distribution<int> delay_ms(0, std::max(0, search->window_s * 1000 - 1));
+    // Spread over the first three quarters of MX only: control points such
+    // as pupnp stop listening exactly MX seconds after their search, so a
+    // reply sent just before MX arrives too late (Netflix/dial-reference#34).
+    std::uniform_int_distribution<int> delay_ms(0, std::max(0, search->window_s * 750 - 1));
     std::size_t accepted = 0;
     for (const auto& advert : replies) {
       const std::size_t size =
