@@ -62,14 +62,13 @@ int ParseOptions(int argc, char** argv, ro::ssdp::SearchOptions& o, bool& fetch)
       char* end = nullptr;
       const long ms = std::strtol(argv[++i], &end, 10);
       if (*argv[i] == '\0' || *end != '\0' || ms < 100 || ms > 60000) {
-        std::fprintf(stderr, "ssdp_discover: --timeout-ms takes 100..60000, not \"%s\"\n",
-                     argv[i]);
+        std::fprintf(stderr, "ssdp_discover: --timeout-ms takes 100..60000, not \"%s\"\n", argv[i]);
         return 2;
       }
       o.timeout_ms = static_cast<int>(ms);
     } else {
-      std::fprintf(stderr, "ssdp_discover: unknown option or missing value: %s\n%s",
-                   argv[i], kUsage);
+      std::fprintf(stderr, "ssdp_discover: unknown option or missing value: %s\n%s", argv[i],
+                   kUsage);
       return 2;
     }
   }
@@ -122,8 +121,8 @@ int main(int argc, char** argv) try {
                   ro::ssdp::SanitizeForLog(type, 200).c_str());
     }
   }
-  std::printf("\n%zu device%s, %zu unique USN%s\n", devices.size(),
-              devices.size() == 1 ? "" : "s", results.size(), results.size() == 1 ? "" : "s");
+  std::printf("\n%zu device%s, %zu unique USN%s\n", devices.size(), devices.size() == 1 ? "" : "s",
+              results.size(), results.size() == 1 ? "" : "s");
   return devices.empty() ? 1 : 0;
 } catch (const std::exception& error) {  // std::bad_alloc
   std::fprintf(stderr, "ssdp_discover: %s\n", error.what());

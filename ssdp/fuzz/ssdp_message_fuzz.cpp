@@ -32,8 +32,8 @@ void Require(bool condition) {
 
 const ro::ssdp::Device& TestDevice() {
   static const ro::ssdp::Device device{"2fac1234-31f8-11b4-a222-08002b34c003",
-                                   "urn:schemas-upnp-org:device:MediaRenderer:2",
-                                   {"urn:schemas-upnp-org:service:RenderingControl:2"}};
+                                       "urn:schemas-upnp-org:device:MediaRenderer:2",
+                                       {"urn:schemas-upnp-org:service:RenderingControl:2"}};
   return device;
 }
 

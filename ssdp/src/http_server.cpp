@@ -151,8 +151,8 @@ void HttpServer::Run() {
     }
     if (!accepting && now < accept_paused_until_) next = std::min(next, accept_paused_until_);
     const auto wait = std::chrono::ceil<milliseconds>(next - now).count();
-    const int ready = poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(
-                                                       wait, 1, 3'600'000)));
+    const int ready =
+        poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(wait, 1, 3'600'000)));
     if (ready < 0 && errno != EINTR) return;
     if (fds[0].revents != 0) return;  // Stop()
     // Connections before accepting: fds[2 + i] belongs to connections_[i].
@@ -222,8 +222,8 @@ bool HttpServer::OnReadable(Connection& c) {
 
 bool HttpServer::OnWritable(Connection& c) {
   while (c.sent < c.response.size()) {
-    const ssize_t n = send(c.fd, c.response.data() + c.sent, c.response.size() - c.sent,
-                           MSG_NOSIGNAL);
+    const ssize_t n =
+        send(c.fd, c.response.data() + c.sent, c.response.size() - c.sent, MSG_NOSIGNAL);
     if (n < 0) return errno == EAGAIN || errno == EINTR;
     c.sent += static_cast<std::size_t>(n);
   }
@@ -262,12 +262,13 @@ void HttpServer::Respond(Connection& c) const {
   out = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) + "\r\n";
   if (status == 405) out += "ALLOW: GET, HEAD\r\n";
   if (status == 200) out += "CONTENT-TYPE: text/xml; charset=\"utf-8\"\r\n";
-  out += "CONTENT-LENGTH: " + std::to_string(body.size()) + "\r\nDATE: " +
-         HttpDate(std::time(nullptr)) + "\r\nSERVER: " + server_ + "\r\nCONNECTION: close\r\n\r\n";
+  out += "CONTENT-LENGTH: " + std::to_string(body.size()) +
+         "\r\nDATE: " + HttpDate(std::time(nullptr)) + "\r\nSERVER: " + server_ +
+         "\r\nCONNECTION: close\r\n\r\n";
   if (method != "HEAD") out += body;
   if (log_) {
-    log_("HTTP " + SanitizeForLog(method, 16) + " " + SanitizeForLog(path, 64) + " from " +
-         c.peer + " -> " + std::to_string(status));
+    log_("HTTP " + SanitizeForLog(method, 16) + " " + SanitizeForLog(path, 64) + " from " + c.peer +
+         " -> " + std::to_string(status));
   }
 }
 

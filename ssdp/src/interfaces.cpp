@@ -134,9 +134,8 @@ std::optional<InterfaceAddress> ParseAddress(std::string_view text) {
 bool OnSubnet(const LocalInterface& local, const InterfaceAddress& source) {
   if (local.loopback && IsLoopback(source)) return true;
   if (source.LinkLocal()) return local.HasIpv6();
-  return std::any_of(local.addresses.begin(), local.addresses.end(), [&](const auto& ours) {
-    return SamePrefix(ours, source, ours.prefix);
-  });
+  return std::any_of(local.addresses.begin(), local.addresses.end(),
+                     [&](const auto& ours) { return SamePrefix(ours, source, ours.prefix); });
 }
 
 std::optional<InterfaceAddress> FirstAddress(const LocalInterface& local, bool ipv6,

@@ -20,9 +20,9 @@ namespace ro::ssdp::detail {
 /// One address of an interface, in network byte order.
 struct InterfaceAddress {
   bool ipv6 = false;
-  std::array<std::uint8_t, 16> bytes{};  ///< IPv4 in the first 4 bytes
-  int prefix = 0;                        ///< netmask length
-  [[nodiscard]] bool LinkLocal() const;  ///< fe80::/10 (IPv6 only)
+  std::array<std::uint8_t, 16> bytes{};    ///< IPv4 in the first 4 bytes
+  int prefix = 0;                          ///< netmask length
+  [[nodiscard]] bool LinkLocal() const;    ///< fe80::/10 (IPv6 only)
   [[nodiscard]] std::string Text() const;  ///< numeric, no scope
 };
 

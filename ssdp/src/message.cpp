@@ -1,8 +1,6 @@
 // rodatagram - BrightSign-style datagram objects for C++
 // SPDX-License-Identifier: MIT
 
-#include <ro/ssdp/message.hpp>
-
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +11,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <ro/ssdp/message.hpp>
 
 namespace ro::ssdp {
 namespace {

@@ -56,16 +56,16 @@ void ReplyBudget::OnRequest(const std::string& source, std::size_t bytes, Clock:
   // Earned credit may exceed the burst allowance by one request's worth, no
   // more: a long quiet flood of tiny searches cannot bank a big answer.
   const double earned = options_.ratio * static_cast<double>(bytes);
-  account.credit =
-      std::min(account.credit + earned, static_cast<double>(options_.per_source_burst_bytes) + earned);
+  account.credit = std::min(account.credit + earned,
+                            static_cast<double>(options_.per_source_burst_bytes) + earned);
 }
 
 bool ReplyBudget::TrySpend(const std::string& source, std::size_t bytes, Clock::time_point now) {
   Account& account = AccountOf(source, now);
   const double burst = static_cast<double>(options_.global_burst_bytes);
-  global_tokens_ = std::min(burst, global_tokens_ + Seconds(now - global_last_) *
-                                                        static_cast<double>(
-                                                            options_.global_bytes_per_second));
+  global_tokens_ =
+      std::min(burst, global_tokens_ + Seconds(now - global_last_) *
+                                           static_cast<double>(options_.global_bytes_per_second));
   global_last_ = now;
   const auto cost = static_cast<double>(bytes);
   if (account.credit < cost || global_tokens_ < cost) return false;

@@ -8,8 +8,6 @@
 // jobs whose due time is the Wait timeout. The description server runs on a
 // second thread (http_server.cpp).
 
-#include <ro/ssdp/responder.hpp>
-
 #include <net/if.h>
 #include <sys/utsname.h>
 
@@ -26,6 +24,7 @@
 #include <thread>
 
 #include <ro/ro.hpp>
+#include <ro/ssdp/responder.hpp>
 
 #include "http_server.hpp"
 #include "identity.hpp"
@@ -36,9 +35,9 @@ namespace ro::ssdp {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using std::chrono::milliseconds;
 using detail::InterfaceAddress;
 using detail::LocalInterface;
+using std::chrono::milliseconds;
 
 constexpr std::string_view kProduct = "rodatagram-ssdp";
 constexpr std::string_view kProductVersion = "0.2";
@@ -189,8 +188,8 @@ class Responder::Impl {
       why = "multicast TTL must be 0..255 and max-age 60..86400 s";
       return false;
     }
-    if (options_.http.port < 0 || options_.http.port > 65535 ||
-        options_.http.max_connections < 1 || options_.http.request_timeout_ms < 100) {
+    if (options_.http.port < 0 || options_.http.port > 65535 || options_.http.max_connections < 1 ||
+        options_.http.request_timeout_ms < 100) {
       why = "HTTP port must be 0..65535, max connections >= 1, request timeout >= 100 ms";
       return false;
     }
@@ -250,9 +249,9 @@ class Responder::Impl {
   bool OpenHttp(std::string& why) {
     detail::HttpServer::Documents documents{{std::string(kDescriptionPath), description_xml_}};
     for (const auto& [path, body] : options_.documents) documents.emplace(path, body);
-    http_ = std::make_unique<detail::HttpServer>(
-        std::move(documents), identity_.server, options_.http,
-        [this](const std::string& line) { Log(line); });
+    http_ =
+        std::make_unique<detail::HttpServer>(std::move(documents), identity_.server, options_.http,
+                                             [this](const std::string& line) { Log(line); });
     if (!http_->Listen(why)) return false;
     http_->Start();
     return true;
@@ -612,13 +611,11 @@ class Responder::Impl {
         SendReply(on_search_port ? search_udp_ : udp_, host, source_port, advert, location);
       });
     }
-    const std::string summary = from + ": ST " + SanitizeForLog(search->target) + " MX " +
-                                SanitizeForLog(message->Find("MX").value_or("-"), 8) + " -> " +
-                                std::to_string(accepted) + " of " +
-                                std::to_string(replies.size()) + " replies" +
-                                (search->window_s > 0 ? " within " +
-                                                            std::to_string(search->window_s) + " s"
-                                                      : " now");
+    const std::string summary =
+        from + ": ST " + SanitizeForLog(search->target) + " MX " +
+        SanitizeForLog(message->Find("MX").value_or("-"), 8) + " -> " + std::to_string(accepted) +
+        " of " + std::to_string(replies.size()) + " replies" +
+        (search->window_s > 0 ? " within " + std::to_string(search->window_s) + " s" : " now");
     if (accepted < replies.size()) {
       Refuse(summary + " (reply budget)", nullptr);
     } else {

@@ -6,8 +6,6 @@
 // on the same socket through a MessagePort, and a small blocking HTTP GET
 // for LOCATION.
 
-#include <ro/ssdp/search.hpp>
-
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -23,6 +21,7 @@
 #include <set>
 
 #include <ro/ro.hpp>
+#include <ro/ssdp/search.hpp>
 
 #include "interfaces.hpp"
 
@@ -70,10 +69,10 @@ bool OpenChannel(Channel& channel, const detail::LocalInterface& local, SearchSc
     why = "interface " + local.name + " has no IPv6 link-local address";
     return false;
   }
-  channel.group = scope == SearchScope::kIPv4           ? kGroup
+  channel.group = scope == SearchScope::kIPv4            ? kGroup
                   : scope == SearchScope::kIPv6LinkLocal ? kGroup6LinkLocal
                                                          : kGroup6SiteLocal;
-  channel.host = scope == SearchScope::kIPv4           ? kHost
+  channel.host = scope == SearchScope::kIPv4            ? kHost
                  : scope == SearchScope::kIPv6LinkLocal ? kHost6LinkLocal
                                                         : kHost6SiteLocal;
   ro::DatagramSocket& s = channel.socket;
@@ -116,8 +115,8 @@ bool ParseUrl(std::string_view text, Url& url) {
     if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
   }
   if (!port_text.empty()) {
-    if (port_text.size() > 5 ||
-        !std::all_of(port_text.begin(), port_text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (port_text.size() > 5 || !std::all_of(port_text.begin(), port_text.end(),
+                                             [](char c) { return c >= '0' && c <= '9'; })) {
       return false;
     }
     url.port = std::stoi(std::string(port_text));
@@ -153,13 +152,12 @@ std::vector<SearchResult> Discover(const SearchOptions& options, std::string& wh
   }
   std::string list_why;
   const auto interfaces = detail::ListInterfaces(list_why);
-  const auto local = std::find_if(interfaces.begin(), interfaces.end(), [&](const auto& l) {
-    return l.name == options.interface_name;
-  });
+  const auto local = std::find_if(interfaces.begin(), interfaces.end(),
+                                  [&](const auto& l) { return l.name == options.interface_name; });
   if (local == interfaces.end()) {
-    why = list_why.empty() ? "no interface \"" + SanitizeForLog(options.interface_name) +
-                                 "\" with an address"
-                           : list_why;
+    why = list_why.empty()
+              ? "no interface \"" + SanitizeForLog(options.interface_name) + "\" with an address"
+              : list_why;
     return {};
   }
   ro::MessagePort port;
@@ -186,8 +184,8 @@ std::vector<SearchResult> Discover(const SearchOptions& options, std::string& wh
       ++sent;
       continue;
     }
-    const auto until = sent < options.repeats ? std::min(deadline, start + sent * kSearchSpacing)
-                                              : deadline;
+    const auto until =
+        sent < options.repeats ? std::min(deadline, start + sent * kSearchSpacing) : deadline;
     const ro::Message msg = ro::Wait(std::max(1, RemainingMs(until)), port);
     const auto* ev = msg ? msg->As<ro::DatagramEvent>() : nullptr;
     if (ev == nullptr) continue;
@@ -252,9 +250,9 @@ std::string FetchDescription(std::string_view location, std::string_view interfa
     close(fd);
     return {};
   }
-  const std::string request = "GET " + url.path + " HTTP/1.1\r\nHOST: " +
-                              (url.ipv6 ? "[" + url.host + "]" : url.host) + ":" +
-                              std::to_string(url.port) + "\r\nCONNECTION: close\r\n\r\n";
+  const std::string request = "GET " + url.path +
+                              " HTTP/1.1\r\nHOST: " + (url.ipv6 ? "[" + url.host + "]" : url.host) +
+                              ":" + std::to_string(url.port) + "\r\nCONNECTION: close\r\n\r\n";
   std::size_t sent = 0;
   while (sent < request.size()) {
     if (!WaitFor(fd, POLLOUT, deadline)) break;

@@ -110,8 +110,9 @@ TEST_F(SsdpConformance, BootIdIsPersistedAndAdvancedAndConfigIdFollowsTheDescrip
     const auto alive = Notifies(Collect(ear, 800ms), "ssdp:alive");
     EXPECT_TRUE(responder.Stop().has_value());
     (void)Collect(ear, 100ms);  // the byebye of this run
-    return alive.empty() ? Ids{} : Ids{Header(alive[0], "BOOTID.UPNP.ORG"),
-                                       Header(alive[0], "CONFIGID.UPNP.ORG")};
+    return alive.empty()
+               ? Ids{}
+               : Ids{Header(alive[0], "BOOTID.UPNP.ORG"), Header(alive[0], "CONFIGID.UPNP.ORG")};
   };
   const Ids first = run("Lobby");
   const Ids second = run("Lobby");
@@ -135,12 +136,12 @@ TEST_F(SsdpConformance, AnIpv6LinkLocalSearchToFf02cGetsALinkLocalLocation) {
   });
   ASSERT_TRUE(cp.Valid());
   MulticastInterface6(cp, index);
-  ASSERT_TRUE(SendText(cp, "ff02::c", 1900, Search("[FF02::C]:1900", "upnp:rootdevice", "1"),
-                       index));
+  ASSERT_TRUE(
+      SendText(cp, "ff02::c", 1900, Search("[FF02::C]:1900", "upnp:rootdevice", "1"), index));
   const auto replies = Collect(cp, 1500ms);
   ASSERT_EQ(replies.size(), 1U) << responder.Output();
-  EXPECT_EQ(Header(replies[0].text, "LOCATION").rfind("http://[" + rig_.DeviceAddress6(0) + "]:", 0),
-            0U)
+  EXPECT_EQ(
+      Header(replies[0].text, "LOCATION").rfind("http://[" + rig_.DeviceAddress6(0) + "]:", 0), 0U)
       << replies[0].text;
   EXPECT_EQ(Header(replies[0].text, "USN"), "uuid:" + std::string(kUuid) + "::upnp:rootdevice");
 }

@@ -4,8 +4,6 @@
 // Unit tests of the SSDP message unit of rodatagram::ssdp (ssdp/src/message.cpp):
 // parsing, M-SEARCH validation, search-target matching and formatting.
 
-#include <ro/ssdp/message.hpp>
-
 #include <ctime>
 #include <optional>
 #include <string>
@@ -13,6 +11,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include <ro/ssdp/message.hpp>
 
 namespace {
 
@@ -52,7 +52,8 @@ ro::ssdp::Device Renderer() {
            "urn:schemas-upnp-org:service:AVTransport:1"}};
 }
 
-std::optional<ro::ssdp::Search> Validate(std::string_view text, bool multicast, std::string* why_out) {
+std::optional<ro::ssdp::Search> Validate(std::string_view text, bool multicast,
+                                         std::string* why_out) {
   std::string why;
   auto search = ro::ssdp::ValidateSearch(MustParse(text), multicast, why);
   if (why_out != nullptr) *why_out = why;
@@ -161,7 +162,8 @@ TEST(SsdpParse, MalformedHeaders) {
 
 TEST(SsdpParse, HeaderCountIsBounded) {
   std::string text = "NOTIFY * HTTP/1.1\r\n";
-  for (std::size_t i = 0; i < ro::ssdp::kMaxHeaders; ++i) text += "X-" + std::to_string(i) + ": v\r\n";
+  for (std::size_t i = 0; i < ro::ssdp::kMaxHeaders; ++i)
+    text += "X-" + std::to_string(i) + ": v\r\n";
   EXPECT_EQ(MustParse(text + "\r\n").headers.size(), ro::ssdp::kMaxHeaders);
   EXPECT_EQ(ParseError(text + "ONE-MORE: v\r\n\r\n"),
             "line " + std::to_string(ro::ssdp::kMaxHeaders + 2) + ": too many headers");
@@ -233,8 +235,8 @@ TEST(SsdpValidateSearch, StIsRequired) {
 TEST(SsdpValidateSearch, OnlySearches) {
   std::string why;
   EXPECT_FALSE(ro::ssdp::ValidateSearch(MustParse("NOTIFY * HTTP/1.1\r\nMAN: \"ssdp:discover\"\r\n"
-                                              "MX: 1\r\nST: a\r\n\r\n"),
-                                    true, why));
+                                                  "MX: 1\r\nST: a\r\n\r\n"),
+                                        true, why));
   EXPECT_EQ(why, "not an M-SEARCH");
 }
 
@@ -331,9 +333,9 @@ ro::ssdp::Identity TestIdentity() {
 
 TEST(SsdpFormat, SearchResponseHasEveryRequiredHeader) {
   const Advert advert{"upnp:rootdevice", "uuid:" + std::string(kUuid) + "::upnp:rootdevice"};
-  const std::string text =
-      ro::ssdp::FormatSearchResponse(TestIdentity(), advert, "http://198.51.100.1:8080/description.xml",
-                                 "Sun, 06 Nov 1994 08:49:37 GMT");
+  const std::string text = ro::ssdp::FormatSearchResponse(
+      TestIdentity(), advert, "http://198.51.100.1:8080/description.xml",
+      "Sun, 06 Nov 1994 08:49:37 GMT");
   EXPECT_EQ(text,
             "HTTP/1.1 200 OK\r\n"
             "CACHE-CONTROL: max-age=1800\r\n"
@@ -357,7 +359,8 @@ TEST(SsdpFormat, SearchResponseHasEveryRequiredHeader) {
 
 TEST(SsdpFormat, AliveAndByebye) {
   const Advert advert{"uuid:" + std::string(kUuid), "uuid:" + std::string(kUuid)};
-  const std::string alive = ro::ssdp::FormatAlive(TestIdentity(), advert, "http://127.0.0.1:1/d.xml");
+  const std::string alive =
+      ro::ssdp::FormatAlive(TestIdentity(), advert, "http://127.0.0.1:1/d.xml");
   EXPECT_EQ(alive,
             "NOTIFY * HTTP/1.1\r\n"
             "HOST: 239.255.255.250:1900\r\n"
@@ -434,8 +437,8 @@ TEST(SsdpSearchResponse, RequiredHeadersAndStatus) {
   EXPECT_EQ(why, "status is not 200");
   EXPECT_FALSE(ro::ssdp::ValidateSearchResponse(MustParse("NOTIFY * HTTP/1.1\r\n\r\n"), why));
   EXPECT_EQ(why, "not a response");
-  EXPECT_FALSE(
-      ro::ssdp::ValidateSearchResponse(MustParse("HTTP/1.1 200 OK\r\nST: a\r\nUSN: b\r\n\r\n"), why));
+  EXPECT_FALSE(ro::ssdp::ValidateSearchResponse(
+      MustParse("HTTP/1.1 200 OK\r\nST: a\r\nUSN: b\r\n\r\n"), why));
   EXPECT_EQ(why, "no LOCATION header");
   EXPECT_FALSE(ro::ssdp::ValidateSearchResponse(
       MustParse("HTTP/1.1 200 OK\r\nST: a\r\nUSN:\r\nLOCATION: c\r\n\r\n"), why));

@@ -107,7 +107,8 @@ inline Fd UdpSocket(const std::string& host, int port, unsigned scope = 0, bool 
   Fd fd(socket(local.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   const int on = 1;
   if (reuse) setsockopt(fd.Get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  if (!fd.Valid() || bind(fd.Get(), reinterpret_cast<const sockaddr*>(&local), Length(local)) != 0) {
+  if (!fd.Valid() ||
+      bind(fd.Get(), reinterpret_cast<const sockaddr*>(&local), Length(local)) != 0) {
     ADD_FAILURE() << "bind " << host << ":" << port << ": " << std::strerror(errno);
     return Fd();
   }
@@ -165,7 +166,8 @@ inline std::vector<Datagram> Collect(const Fd& fd, milliseconds duration) {
     const ssize_t n = recv(fd.Get(), buffer.data(), buffer.size(), MSG_DONTWAIT);
     if (n < 0) continue;
     buffer.resize(static_cast<std::size_t>(n));
-    out.push_back({std::move(buffer), std::chrono::duration_cast<milliseconds>(Clock::now() - start)});
+    out.push_back(
+        {std::move(buffer), std::chrono::duration_cast<milliseconds>(Clock::now() - start)});
   }
   return out;
 }

@@ -108,7 +108,7 @@ struct Search {
 /// bytes, or (multicast) an MX that is missing or not a number. MX 0 counts
 /// as 1, MX over 5 as 5.
 [[nodiscard]] RO_API std::optional<Search> ValidateSearch(const Message& message, bool multicast,
-                                                   std::string& why);
+                                                          std::string& why);
 
 /// What a root device (without embedded devices) advertises.
 struct Device {
@@ -136,7 +136,8 @@ struct Advert {
 /// equal and the advertised version is at least the requested one, and the
 /// reply then echoes the requested version in ST and USN. Empty if nothing
 /// matches.
-[[nodiscard]] RO_API std::vector<Advert> SearchReplies(const Device& device, std::string_view target);
+[[nodiscard]] RO_API std::vector<Advert> SearchReplies(const Device& device,
+                                                       std::string_view target);
 
 /// True for a device type URN, "urn:<domain>:device:<name>:<version>".
 [[nodiscard]] RO_API bool IsDeviceType(std::string_view text);
@@ -154,30 +155,32 @@ struct Identity {
 
 /// "HTTP/1.1 200 OK" search response with every header UDA 1.1 requires.
 /// `date` is an RFC 1123 date (HttpDate()).
-[[nodiscard]] RO_API std::string FormatSearchResponse(const Identity& identity, const Advert& advert,
-                                               std::string_view location, std::string_view date);
+[[nodiscard]] RO_API std::string FormatSearchResponse(const Identity& identity,
+                                                      const Advert& advert,
+                                                      std::string_view location,
+                                                      std::string_view date);
 
 /// NOTIFY ssdp:alive for one advert; `host` is the HOST header of the group
 /// it goes to (kHost, kHost6LinkLocal, kHost6SiteLocal).
 [[nodiscard]] RO_API std::string FormatAlive(const Identity& identity, const Advert& advert,
-                                      std::string_view location,
-                                      std::string_view host = kHost);
+                                             std::string_view location,
+                                             std::string_view host = kHost);
 
 /// NOTIFY ssdp:byebye for one advert.
 [[nodiscard]] RO_API std::string FormatByebye(const Identity& identity, const Advert& advert,
-                                       std::string_view host = kHost);
+                                              std::string_view host = kHost);
 
 /// NOTIFY ssdp:update for one advert (UDA 1.1 §1.2.4): the device's BOOTID
 /// is about to become `next_boot_id` because an interface was added.
 [[nodiscard]] RO_API std::string FormatUpdate(const Identity& identity, const Advert& advert,
-                                       std::string_view location, std::uint32_t next_boot_id,
-                                       std::string_view host = kHost);
+                                              std::string_view location, std::uint32_t next_boot_id,
+                                              std::string_view host = kHost);
 
 /// A multicast M-SEARCH for `target` with the given MX, to the group whose
 /// HOST header is `host`.
 [[nodiscard]] RO_API std::string FormatSearch(std::string_view target, int mx,
-                                       std::string_view user_agent,
-                                       std::string_view host = kHost);
+                                              std::string_view user_agent,
+                                              std::string_view host = kHost);
 
 /// `t` as an RFC 1123 date in GMT: "Sun, 06 Nov 1994 08:49:37 GMT".
 [[nodiscard]] RO_API std::string HttpDate(std::time_t t);
@@ -185,7 +188,8 @@ struct Identity {
 /// "<os>/<os_version> UPnP/1.1 <product>/<product_version>", with every
 /// character that may not appear in an HTTP product token replaced by '_'.
 [[nodiscard]] RO_API std::string ProductString(std::string_view os, std::string_view os_version,
-                                        std::string_view product, std::string_view product_version);
+                                               std::string_view product,
+                                               std::string_view product_version);
 
 /// A search response as a control point uses it.
 struct SearchResponse {
@@ -198,7 +202,7 @@ struct SearchResponse {
 /// Checks a parsed message is a "200" search response with ST, USN and
 /// LOCATION (what control points need to use it).
 [[nodiscard]] RO_API std::optional<SearchResponse> ValidateSearchResponse(const Message& message,
-                                                                   std::string& why);
+                                                                          std::string& why);
 
 /// The "uuid:X" part of a USN ("uuid:X::upnp:rootdevice" -> "uuid:X").
 [[nodiscard]] RO_API std::string_view DeviceOfUsn(std::string_view usn);
@@ -222,7 +226,7 @@ struct SearchResponse {
 /// The unescaped text of the first <name>...</name> element of `xml`
 /// (attributes allowed, no nested elements), or nullopt.
 [[nodiscard]] RO_API std::optional<std::string> XmlElementText(std::string_view xml,
-                                                        std::string_view name);
+                                                               std::string_view name);
 
 /// One service of a device description.
 struct ServiceDescription {
@@ -246,7 +250,7 @@ struct DeviceDescription {
 /// The UDA 1.1 device description XML, with `config_id` as the root's
 /// configId attribute. Text is XML-escaped.
 [[nodiscard]] RO_API std::string DeviceDescriptionXml(const DeviceDescription& description,
-                                               std::uint32_t config_id);
+                                                      std::uint32_t config_id);
 
 }  // namespace ro::ssdp
 

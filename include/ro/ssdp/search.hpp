@@ -19,9 +19,9 @@ namespace ro::ssdp {
 
 /// Which SSDP groups a search goes to.
 enum class SearchScope {
-  kIPv4,            ///< 239.255.255.250
-  kIPv6LinkLocal,   ///< FF02::C
-  kIPv6SiteLocal,   ///< FF05::C
+  kIPv4,           ///< 239.255.255.250
+  kIPv6LinkLocal,  ///< FF02::C
+  kIPv6SiteLocal,  ///< FF05::C
 };
 
 /// How to search.

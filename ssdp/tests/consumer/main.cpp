@@ -30,8 +30,7 @@ int main() {
     std::printf("Discover: %zu replies %s\n", found.size(), why.c_str());
     return 1;
   }
-  const std::string body =
-      ro::ssdp::FetchDescription(found[0].response.location, "lo", 3000, why);
+  const std::string body = ro::ssdp::FetchDescription(found[0].response.location, "lo", 3000, why);
   const auto name = ro::ssdp::XmlElementText(body, "friendlyName");
   device.Stop();
   std::printf("found %s at %s: \"%s\"\n", found[0].response.usn.c_str(),
