@@ -129,6 +129,13 @@ class Responder::Impl {
   bool Start() {
     std::lock_guard<std::mutex> lifecycle(lifecycle_);
     if (thread_.joinable()) return true;
+    // A restart after Stop() begins afresh: new sockets, no served interfaces.
+    udp_ = ro::DatagramSocket();
+    search_udp_ = ro::DatagramSocket();
+    served_.clear();
+    scheduler_.Clear();
+    pending_replies_ = 0;
+    identity_.search_port = 0;
     std::string why;
     if (!Configure(why) || !OpenHttp(why) || !OpenUdp(why) || !FirstInterfaces(why)) {
       failure_ = why;

@@ -142,7 +142,8 @@ class RO_API Responder {
   Responder(const Responder&) = delete;
   Responder& operator=(const Responder&) = delete;
 
-  /// Opens the sockets and starts announcing.
+  /// Opens the sockets and starts announcing (again, after Stop(): with a
+  /// new BOOTID when a state file is used).
   /// @returns false (see GetFailureReason()) on bad options, when port 1900
   /// and the HTTP port cannot be bound, or when a named interface does not
   /// exist; true if already running.
