@@ -52,6 +52,9 @@ constexpr milliseconds kAnnounceSpacing{300};
 // UDA 1.1 §1.2.2: SEARCHPORT.UPNP.ORG is in 49152..65535.
 constexpr int kFirstSearchPort = 49152;
 constexpr int kSearchPortAttempts = 200;
+// IPv6 alive that failed (a tentative address) is tried again this often.
+constexpr int kIpv6Retries = 5;
+constexpr milliseconds kIpv6RetryDelay{1000};
 // Refusals (off-subnet, invalid, over budget) are logged at most this often.
 constexpr int kRefusalLinesPerSecond = 10;
 
@@ -108,8 +111,9 @@ class Scheduler {
 struct Served {
   LocalInterface local;
   int ttl = 2;
-  bool v4 = false;  // joined 239.255.255.250
-  bool v6 = false;  // joined FF02::C and FF05::C
+  bool v4 = false;     // joined 239.255.255.250
+  bool v6 = false;     // joined FF02::C and FF05::C
+  int v6_retries = 0;  // alive re-sent while a new IPv6 address is still tentative
 };
 
 enum class Nts { kAlive, kByebye, kUpdate };
@@ -519,6 +523,7 @@ class Responder::Impl {
     const auto adverts = Announcements(device_);
     int sent = 0;
     int failed = 0;
+    bool v6_failed = false;
     for (const auto& target : targets) {
       if (!target.address) continue;
       const std::string location = Location(*target.address, http_->Port());
@@ -539,8 +544,21 @@ class Responder::Impl {
           ++sent;
         } else {
           ++failed;
+          v6_failed = v6_failed || target.group != kGroup;
         }
       }
+    }
+    // A link-local address is unusable for about a second after the link
+    // comes up (duplicate address detection): IPv6 alive is sent again
+    // shortly, a few times, instead of waiting for the renewal.
+    if (nts == Nts::kAlive && v6_failed && s.v6_retries < kIpv6Retries) {
+      const int index = s.local.index;
+      scheduler_.At(Clock::now() + kIpv6RetryDelay, [this, index] {
+        const auto it = served_.find(index);
+        if (it == served_.end()) return;
+        ++it->second.v6_retries;
+        Send(it->second, Nts::kAlive);
+      });
     }
     static constexpr std::string_view kNames[] = {"ssdp:alive", "ssdp:byebye", "ssdp:update"};
     Log("NOTIFY " + std::string(kNames[static_cast<int>(nts)]) + " x" + std::to_string(sent) +
