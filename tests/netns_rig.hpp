@@ -304,6 +304,10 @@ class ChildProcess {
   /// The complete lines read so far.
   [[nodiscard]] const std::vector<std::string>& Lines() const noexcept { return lines_; }
 
+  /// The child's pid while it runs (-1 after it was reaped), to signal it
+  /// or read its /proc entry.
+  [[nodiscard]] pid_t Pid() const noexcept { return pid_; }
+
   /// Everything read so far, including an unfinished last line.
   [[nodiscard]] std::string Output() const {
     std::string all;

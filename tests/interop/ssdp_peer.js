@@ -13,6 +13,8 @@
 //   node ssdp_peer.js probe ADDRESS DEST WAIT_MS  < datagram
 //       sends stdin as one datagram from ADDRESS:<ephemeral> to DEST:1900
 //       (multicast TTL 2) and prints each reply it gets within WAIT_MS.
+//       IPv6: ADDRESS "fe80::2%veth-cp" or "2001:db8::2", DEST "ff02::c%veth-cp"
+//       (the scope of DEST names the interface the search goes out of).
 'use strict'
 
 const dgram = require('dgram')
@@ -62,7 +64,8 @@ function server([iface, address, uuid]) {
 
 function probe([address, dest, waitMs]) {
   const payload = fs.readFileSync(0)
-  const socket = dgram.createSocket('udp4')
+  const ipv6 = address.includes(':')
+  const socket = dgram.createSocket(ipv6 ? 'udp6' : 'udp4')
   const start = Date.now()
   let replies = 0
   socket.on('message', (message, rinfo) => {
@@ -78,7 +81,7 @@ function probe([address, dest, waitMs]) {
                 `headers=${names.join(',')}`)
   })
   socket.bind(0, address, () => {
-    socket.setMulticastInterface(address)
+    socket.setMulticastInterface(ipv6 ? '::%' + dest.split('%')[1] : address)
     socket.setMulticastTTL(2)
     socket.send(payload, 1900, dest, (error) => {
       if (error) { console.error(`send: ${error.message}`); process.exit(1) }

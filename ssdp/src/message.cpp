@@ -1,8 +1,6 @@
 // rodatagram - BrightSign-style datagram objects for C++
 // SPDX-License-Identifier: MIT
 
-#include "ssdp_message.hpp"
-
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -14,7 +12,9 @@
 #include <utility>
 #include <vector>
 
-namespace ssdp {
+#include <ro/ssdp/message.hpp>
+
+namespace ro::ssdp {
 namespace {
 
 constexpr std::string_view kCrLf = "\r\n";
@@ -234,6 +234,13 @@ void AddHeader(std::string& out, std::string_view name, std::string_view value) 
   out += kCrLf;
 }
 
+// UDA 1.1 §1.2.2: only when the device answers unicast searches elsewhere.
+void AddSearchPort(std::string& out, const Identity& identity) {
+  if (identity.search_port != 0) {
+    AddHeader(out, "SEARCHPORT.UPNP.ORG", std::to_string(identity.search_port));
+  }
+}
+
 std::string Sanitized(std::string_view token) {
   if (token.empty()) return "unknown";
   std::string out(token);
@@ -350,6 +357,10 @@ std::optional<Search> ValidateSearch(const Message& message, bool multicast, std
     why = "no ST header";
     return std::nullopt;
   }
+  if (st->size() > kMaxSearchTarget) {
+    why = "ST longer than " + std::to_string(kMaxSearchTarget) + " bytes";
+    return std::nullopt;
+  }
   Search search{std::string(*st), 0};
   if (!multicast) return search;  // unicast: answer at once, MX is not used
   const auto mx = message.Find("MX");
@@ -418,13 +429,15 @@ std::string FormatSearchResponse(const Identity& identity, const Advert& advert,
   AddHeader(out, "USN", advert.usn);
   AddHeader(out, "BOOTID.UPNP.ORG", std::to_string(identity.boot_id));
   AddHeader(out, "CONFIGID.UPNP.ORG", std::to_string(identity.config_id));
+  AddSearchPort(out, identity);
   out += kCrLf;
   return out;
 }
 
-std::string FormatAlive(const Identity& identity, const Advert& advert, std::string_view location) {
+std::string FormatAlive(const Identity& identity, const Advert& advert, std::string_view location,
+                        std::string_view host) {
   std::string out = "NOTIFY * HTTP/1.1\r\n";
-  AddHeader(out, "HOST", "239.255.255.250:1900");
+  AddHeader(out, "HOST", host);
   AddHeader(out, "CACHE-CONTROL", "max-age=" + std::to_string(identity.max_age));
   AddHeader(out, "LOCATION", location);
   AddHeader(out, "NT", advert.nt);
@@ -433,13 +446,14 @@ std::string FormatAlive(const Identity& identity, const Advert& advert, std::str
   AddHeader(out, "USN", advert.usn);
   AddHeader(out, "BOOTID.UPNP.ORG", std::to_string(identity.boot_id));
   AddHeader(out, "CONFIGID.UPNP.ORG", std::to_string(identity.config_id));
+  AddSearchPort(out, identity);
   out += kCrLf;
   return out;
 }
 
-std::string FormatByebye(const Identity& identity, const Advert& advert) {
+std::string FormatByebye(const Identity& identity, const Advert& advert, std::string_view host) {
   std::string out = "NOTIFY * HTTP/1.1\r\n";
-  AddHeader(out, "HOST", "239.255.255.250:1900");
+  AddHeader(out, "HOST", host);
   AddHeader(out, "NT", advert.nt);
   AddHeader(out, "NTS", "ssdp:byebye");
   AddHeader(out, "USN", advert.usn);
@@ -449,9 +463,26 @@ std::string FormatByebye(const Identity& identity, const Advert& advert) {
   return out;
 }
 
-std::string FormatSearch(std::string_view target, int mx, std::string_view user_agent) {
+std::string FormatUpdate(const Identity& identity, const Advert& advert, std::string_view location,
+                         std::uint32_t next_boot_id, std::string_view host) {
+  std::string out = "NOTIFY * HTTP/1.1\r\n";
+  AddHeader(out, "HOST", host);
+  AddHeader(out, "LOCATION", location);
+  AddHeader(out, "NT", advert.nt);
+  AddHeader(out, "NTS", "ssdp:update");
+  AddHeader(out, "USN", advert.usn);
+  AddHeader(out, "BOOTID.UPNP.ORG", std::to_string(identity.boot_id));
+  AddHeader(out, "CONFIGID.UPNP.ORG", std::to_string(identity.config_id));
+  AddHeader(out, "NEXTBOOTID.UPNP.ORG", std::to_string(next_boot_id));
+  AddSearchPort(out, identity);
+  out += kCrLf;
+  return out;
+}
+
+std::string FormatSearch(std::string_view target, int mx, std::string_view user_agent,
+                         std::string_view host) {
   std::string out = "M-SEARCH * HTTP/1.1\r\n";
-  AddHeader(out, "HOST", "239.255.255.250:1900");
+  AddHeader(out, "HOST", host);
   AddHeader(out, "MAN", kDiscover);
   AddHeader(out, "MX", std::to_string(mx));
   AddHeader(out, "ST", target);
@@ -513,6 +544,32 @@ bool IsIPv4Multicast(std::string_view address) {
     address.remove_prefix(std::min(address.size(), dot + 1));
   }
   return address.empty() && octets[0] >= 224 && octets[0] <= 239;
+}
+
+bool IsMulticast(std::string_view address) {
+  if (IsIPv4Multicast(address)) return true;
+  // ff00::/8; the text must still look like IPv6 (a colon after "ffXX").
+  return address.size() >= 5 && Lower(address[0]) == 'f' && Lower(address[1]) == 'f' &&
+         address.find(':') != std::string_view::npos && address.find('.') == std::string_view::npos;
+}
+
+std::string SanitizeForLog(std::string_view text, std::size_t max_bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  const std::size_t shown = std::min(text.size(), max_bytes);
+  out.reserve(shown + 16);
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x20 && byte < 0x7F && byte != '\\') {
+      out += static_cast<char>(byte);
+    } else {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0x0F];
+    }
+  }
+  if (shown < text.size()) out += "...(" + std::to_string(text.size()) + " bytes)";
+  return out;
 }
 
 std::string XmlEscape(std::string_view text) {
@@ -597,4 +654,4 @@ std::string DeviceDescriptionXml(const DeviceDescription& description, std::uint
   return out;
 }
 
-}  // namespace ssdp
+}  // namespace ro::ssdp

@@ -1,10 +1,15 @@
 // rodatagram - BrightSign-style datagram objects for C++
 // SPDX-License-Identifier: MIT
 
-// SSDP (UPnP Device Architecture 1.1, §1 Discovery) messages: parsing,
-// validation, search-target matching and formatting. Pure functions on
-// strings, no sockets, so that the unit tests and the fuzz target cover all
-// of it; the examples ssdp_responder and ssdp_discover do the networking.
+/// @file
+/// SSDP (UPnP Device Architecture 1.1 / 2.0, §1 Discovery) messages of the
+/// rodatagram::ssdp component: parsing, validation, search-target matching
+/// and formatting. Pure functions on strings, no sockets, so that the unit
+/// tests and the fuzz target cover all of it; ro::ssdp::Responder and
+/// ro::ssdp::Search (responder.hpp, search.hpp) do the networking.
+///
+/// @par Thread safety
+/// Every function is reentrant: it touches only its arguments.
 //
 // Parsing is liberal where peers are known to differ and strict where a
 // wrong guess would answer something that was not asked:
@@ -21,8 +26,8 @@
 //  - obsolete header line folding, control characters in a value, a space
 //    before the colon and more than kMaxHeaders headers are errors.
 
-#ifndef RODATAGRAM_EXAMPLES_SSDP_SSDP_MESSAGE_HPP_
-#define RODATAGRAM_EXAMPLES_SSDP_SSDP_MESSAGE_HPP_
+#ifndef RO_SSDP_MESSAGE_HPP_
+#define RO_SSDP_MESSAGE_HPP_
 
 #include <cstdint>
 #include <ctime>
@@ -31,11 +36,25 @@
 #include <string_view>
 #include <vector>
 
-namespace ssdp {
+#include <ro/export.hpp>
+
+namespace ro::ssdp {
 
 /// The IPv4 SSDP multicast group and port.
 inline constexpr std::string_view kGroup = "239.255.255.250";
 inline constexpr int kPort = 1900;
+/// The IPv6 link-local and site-local SSDP groups (UDA 1.1 §1.1.2).
+inline constexpr std::string_view kGroup6LinkLocal = "ff02::c";
+inline constexpr std::string_view kGroup6SiteLocal = "ff05::c";
+/// HOST header values of messages sent to each group.
+inline constexpr std::string_view kHost = "239.255.255.250:1900";
+inline constexpr std::string_view kHost6LinkLocal = "[FF02::C]:1900";
+inline constexpr std::string_view kHost6SiteLocal = "[FF05::C]:1900";
+
+/// The longest ST a device answers. Real targets are URNs of well under 200
+/// bytes; a longer one is discarded, so that no reply echoes an
+/// attacker-sized ST.
+inline constexpr std::size_t kMaxSearchTarget = 256;
 
 /// Headers beyond this many make a message invalid (a datagram is small;
 /// the bound keeps a hostile one from costing much).
@@ -66,12 +85,12 @@ struct Message {
 
   /// The value of the first header called `name` (ASCII case-insensitive),
   /// or nullopt if there is none.
-  [[nodiscard]] std::optional<std::string_view> Find(std::string_view name) const;
+  [[nodiscard]] RO_API std::optional<std::string_view> Find(std::string_view name) const;
 };
 
 /// Parses one datagram. On failure returns nullopt and sets `why` to a short
 /// sentence fragment ("line 3: no colon in a header line").
-[[nodiscard]] std::optional<Message> Parse(std::string_view datagram, std::string& why);
+[[nodiscard]] RO_API std::optional<Message> Parse(std::string_view datagram, std::string& why);
 
 /// A valid M-SEARCH, ready to answer.
 struct Search {
@@ -85,10 +104,11 @@ struct Search {
 /// was sent to the group (MX then is required) or to this device (unicast:
 /// MX is ignored and the answer is immediate). Returns nullopt with `why`
 /// for a message a device must silently discard: not an M-SEARCH, MAN not
-/// exactly "ssdp:discover" in quotes, no ST, or (multicast) an MX that is
-/// missing or not a number. MX 0 counts as 1, MX over 5 as 5.
-[[nodiscard]] std::optional<Search> ValidateSearch(const Message& message, bool multicast,
-                                                   std::string& why);
+/// exactly "ssdp:discover" in quotes, no ST or one over kMaxSearchTarget
+/// bytes, or (multicast) an MX that is missing or not a number. MX 0 counts
+/// as 1, MX over 5 as 5.
+[[nodiscard]] RO_API std::optional<Search> ValidateSearch(const Message& message, bool multicast,
+                                                          std::string& why);
 
 /// What a root device (without embedded devices) advertises.
 struct Device {
@@ -108,7 +128,7 @@ struct Advert {
 
 /// The announcement set of `device`: upnp:rootdevice, uuid:X, the device
 /// type, then each distinct service type (3 + k messages).
-[[nodiscard]] std::vector<Advert> Announcements(const Device& device);
+[[nodiscard]] RO_API std::vector<Advert> Announcements(const Device& device);
 
 /// The replies a search for `target` calls for, each with the ST to send.
 /// ssdp:all gets the whole announcement set; upnp:rootdevice and uuid:X get
@@ -116,10 +136,11 @@ struct Advert {
 /// equal and the advertised version is at least the requested one, and the
 /// reply then echoes the requested version in ST and USN. Empty if nothing
 /// matches.
-[[nodiscard]] std::vector<Advert> SearchReplies(const Device& device, std::string_view target);
+[[nodiscard]] RO_API std::vector<Advert> SearchReplies(const Device& device,
+                                                       std::string_view target);
 
 /// True for a device type URN, "urn:<domain>:device:<name>:<version>".
-[[nodiscard]] bool IsDeviceType(std::string_view text);
+[[nodiscard]] RO_API bool IsDeviceType(std::string_view text);
 
 /// What every message of one device carries besides its NT/ST and USN.
 struct Identity {
@@ -127,31 +148,48 @@ struct Identity {
   int max_age = 1800;           ///< seconds, CACHE-CONTROL
   std::uint32_t boot_id = 1;    ///< BOOTID.UPNP.ORG, 0..2^31-1
   std::uint32_t config_id = 1;  ///< CONFIGID.UPNP.ORG, 0..16777215
+  /// SEARCHPORT.UPNP.ORG (49152..65535) when unicast searches must go to a
+  /// port other than 1900; 0 leaves the header out.
+  int search_port = 0;
 };
 
 /// "HTTP/1.1 200 OK" search response with every header UDA 1.1 requires.
 /// `date` is an RFC 1123 date (HttpDate()).
-[[nodiscard]] std::string FormatSearchResponse(const Identity& identity, const Advert& advert,
-                                               std::string_view location, std::string_view date);
+[[nodiscard]] RO_API std::string FormatSearchResponse(const Identity& identity,
+                                                      const Advert& advert,
+                                                      std::string_view location,
+                                                      std::string_view date);
 
-/// NOTIFY ssdp:alive for one advert.
-[[nodiscard]] std::string FormatAlive(const Identity& identity, const Advert& advert,
-                                      std::string_view location);
+/// NOTIFY ssdp:alive for one advert; `host` is the HOST header of the group
+/// it goes to (kHost, kHost6LinkLocal, kHost6SiteLocal).
+[[nodiscard]] RO_API std::string FormatAlive(const Identity& identity, const Advert& advert,
+                                             std::string_view location,
+                                             std::string_view host = kHost);
 
 /// NOTIFY ssdp:byebye for one advert.
-[[nodiscard]] std::string FormatByebye(const Identity& identity, const Advert& advert);
+[[nodiscard]] RO_API std::string FormatByebye(const Identity& identity, const Advert& advert,
+                                              std::string_view host = kHost);
 
-/// A multicast M-SEARCH for `target` with the given MX.
-[[nodiscard]] std::string FormatSearch(std::string_view target, int mx,
-                                       std::string_view user_agent);
+/// NOTIFY ssdp:update for one advert (UDA 1.1 §1.2.4): the device's BOOTID
+/// is about to become `next_boot_id` because an interface was added.
+[[nodiscard]] RO_API std::string FormatUpdate(const Identity& identity, const Advert& advert,
+                                              std::string_view location, std::uint32_t next_boot_id,
+                                              std::string_view host = kHost);
+
+/// A multicast M-SEARCH for `target` with the given MX, to the group whose
+/// HOST header is `host`.
+[[nodiscard]] RO_API std::string FormatSearch(std::string_view target, int mx,
+                                              std::string_view user_agent,
+                                              std::string_view host = kHost);
 
 /// `t` as an RFC 1123 date in GMT: "Sun, 06 Nov 1994 08:49:37 GMT".
-[[nodiscard]] std::string HttpDate(std::time_t t);
+[[nodiscard]] RO_API std::string HttpDate(std::time_t t);
 
 /// "<os>/<os_version> UPnP/1.1 <product>/<product_version>", with every
 /// character that may not appear in an HTTP product token replaced by '_'.
-[[nodiscard]] std::string ProductString(std::string_view os, std::string_view os_version,
-                                        std::string_view product, std::string_view product_version);
+[[nodiscard]] RO_API std::string ProductString(std::string_view os, std::string_view os_version,
+                                               std::string_view product,
+                                               std::string_view product_version);
 
 /// A search response as a control point uses it.
 struct SearchResponse {
@@ -163,22 +201,32 @@ struct SearchResponse {
 
 /// Checks a parsed message is a "200" search response with ST, USN and
 /// LOCATION (what control points need to use it).
-[[nodiscard]] std::optional<SearchResponse> ValidateSearchResponse(const Message& message,
-                                                                   std::string& why);
+[[nodiscard]] RO_API std::optional<SearchResponse> ValidateSearchResponse(const Message& message,
+                                                                          std::string& why);
 
 /// The "uuid:X" part of a USN ("uuid:X::upnp:rootdevice" -> "uuid:X").
-[[nodiscard]] std::string_view DeviceOfUsn(std::string_view usn);
+[[nodiscard]] RO_API std::string_view DeviceOfUsn(std::string_view usn);
 
 /// True for a dotted-quad IPv4 address in 224.0.0.0/4.
-[[nodiscard]] bool IsIPv4Multicast(std::string_view address);
+[[nodiscard]] RO_API bool IsIPv4Multicast(std::string_view address);
+
+/// True for an IPv4 multicast address or an IPv6 one (ff00::/8, any case,
+/// with or without a "%scope" suffix).
+[[nodiscard]] RO_API bool IsMulticast(std::string_view address);
+
+/// `text` made safe for one log line: printable ASCII is kept, every other
+/// byte (CR, LF, ESC, bytes >= 0x80, ...) becomes "\xNN", and past
+/// `max_bytes` of input the rest is cut and "...(N bytes)" says how long it
+/// was. Attacker-supplied fields go through this before they are logged.
+[[nodiscard]] RO_API std::string SanitizeForLog(std::string_view text, std::size_t max_bytes = 64);
 
 /// `text` with &, <, >, " and ' replaced by XML entities.
-[[nodiscard]] std::string XmlEscape(std::string_view text);
+[[nodiscard]] RO_API std::string XmlEscape(std::string_view text);
 
 /// The unescaped text of the first <name>...</name> element of `xml`
 /// (attributes allowed, no nested elements), or nullopt.
-[[nodiscard]] std::optional<std::string> XmlElementText(std::string_view xml,
-                                                        std::string_view name);
+[[nodiscard]] RO_API std::optional<std::string> XmlElementText(std::string_view xml,
+                                                               std::string_view name);
 
 /// One service of a device description.
 struct ServiceDescription {
@@ -201,9 +249,9 @@ struct DeviceDescription {
 
 /// The UDA 1.1 device description XML, with `config_id` as the root's
 /// configId attribute. Text is XML-escaped.
-[[nodiscard]] std::string DeviceDescriptionXml(const DeviceDescription& description,
-                                               std::uint32_t config_id);
+[[nodiscard]] RO_API std::string DeviceDescriptionXml(const DeviceDescription& description,
+                                                      std::uint32_t config_id);
 
-}  // namespace ssdp
+}  // namespace ro::ssdp
 
-#endif  // RODATAGRAM_EXAMPLES_SSDP_SSDP_MESSAGE_HPP_
+#endif  // RO_SSDP_MESSAGE_HPP_

@@ -1,10 +1,8 @@
 // rodatagram - BrightSign-style datagram objects for C++
 // SPDX-License-Identifier: MIT
 
-// Unit tests of the SSDP message unit of the examples (examples/ssdp/):
+// Unit tests of the SSDP message unit of rodatagram::ssdp (ssdp/src/message.cpp):
 // parsing, M-SEARCH validation, search-target matching and formatting.
-
-#include "../examples/ssdp/ssdp_message.hpp"
 
 #include <ctime>
 #include <optional>
@@ -14,24 +12,26 @@
 
 #include <gtest/gtest.h>
 
+#include <ro/ssdp/message.hpp>
+
 namespace {
 
-using ssdp::Advert;
-using ssdp::Kind;
-using ssdp::Message;
+using ro::ssdp::Advert;
+using ro::ssdp::Kind;
+using ro::ssdp::Message;
 
 constexpr std::string_view kUuid = "2fac1234-31f8-11b4-a222-08002b34c003";
 
 Message MustParse(std::string_view text) {
   std::string why;
-  auto message = ssdp::Parse(text, why);
+  auto message = ro::ssdp::Parse(text, why);
   EXPECT_TRUE(message.has_value()) << why << "\n" << text;
   return message.value_or(Message{});
 }
 
 std::string ParseError(std::string_view text) {
   std::string why;
-  const auto message = ssdp::Parse(text, why);
+  const auto message = ro::ssdp::Parse(text, why);
   EXPECT_FALSE(message.has_value()) << text;
   return why;
 }
@@ -45,16 +45,17 @@ bool AllCrLf(std::string_view text) {
   return true;
 }
 
-ssdp::Device Renderer() {
+ro::ssdp::Device Renderer() {
   return {std::string(kUuid),
           "urn:schemas-upnp-org:device:MediaRenderer:2",
           {"urn:schemas-upnp-org:service:RenderingControl:2",
            "urn:schemas-upnp-org:service:AVTransport:1"}};
 }
 
-std::optional<ssdp::Search> Validate(std::string_view text, bool multicast, std::string* why_out) {
+std::optional<ro::ssdp::Search> Validate(std::string_view text, bool multicast,
+                                         std::string* why_out) {
   std::string why;
-  auto search = ssdp::ValidateSearch(MustParse(text), multicast, why);
+  auto search = ro::ssdp::ValidateSearch(MustParse(text), multicast, why);
   if (why_out != nullptr) *why_out = why;
   return search;
 }
@@ -161,10 +162,11 @@ TEST(SsdpParse, MalformedHeaders) {
 
 TEST(SsdpParse, HeaderCountIsBounded) {
   std::string text = "NOTIFY * HTTP/1.1\r\n";
-  for (std::size_t i = 0; i < ssdp::kMaxHeaders; ++i) text += "X-" + std::to_string(i) + ": v\r\n";
-  EXPECT_EQ(MustParse(text + "\r\n").headers.size(), ssdp::kMaxHeaders);
+  for (std::size_t i = 0; i < ro::ssdp::kMaxHeaders; ++i)
+    text += "X-" + std::to_string(i) + ": v\r\n";
+  EXPECT_EQ(MustParse(text + "\r\n").headers.size(), ro::ssdp::kMaxHeaders);
   EXPECT_EQ(ParseError(text + "ONE-MORE: v\r\n\r\n"),
-            "line " + std::to_string(ssdp::kMaxHeaders + 2) + ": too many headers");
+            "line " + std::to_string(ro::ssdp::kMaxHeaders + 2) + ": too many headers");
 }
 
 // --- ValidateSearch --------------------------------------------------------------
@@ -232,9 +234,9 @@ TEST(SsdpValidateSearch, StIsRequired) {
 
 TEST(SsdpValidateSearch, OnlySearches) {
   std::string why;
-  EXPECT_FALSE(ssdp::ValidateSearch(MustParse("NOTIFY * HTTP/1.1\r\nMAN: \"ssdp:discover\"\r\n"
-                                              "MX: 1\r\nST: a\r\n\r\n"),
-                                    true, why));
+  EXPECT_FALSE(ro::ssdp::ValidateSearch(MustParse("NOTIFY * HTTP/1.1\r\nMAN: \"ssdp:discover\"\r\n"
+                                                  "MX: 1\r\nST: a\r\n\r\n"),
+                                        true, why));
   EXPECT_EQ(why, "not an M-SEARCH");
 }
 
@@ -252,26 +254,26 @@ TEST(SsdpMatch, AnnouncementSetIsRootUuidTypeAndServices) {
       {"urn:schemas-upnp-org:service:AVTransport:1",
        udn + "::urn:schemas-upnp-org:service:AVTransport:1"},
   };
-  EXPECT_EQ(ssdp::Announcements(Renderer()), expected);
-  EXPECT_EQ(ssdp::SearchReplies(Renderer(), "ssdp:all"), expected);
+  EXPECT_EQ(ro::ssdp::Announcements(Renderer()), expected);
+  EXPECT_EQ(ro::ssdp::SearchReplies(Renderer(), "ssdp:all"), expected);
 }
 
 TEST(SsdpMatch, DuplicateServiceTypesAreAnnouncedOnce) {
-  ssdp::Device device = Renderer();
+  ro::ssdp::Device device = Renderer();
   device.service_types.push_back(device.service_types.front());
-  EXPECT_EQ(ssdp::Announcements(device).size(), 5U);
+  EXPECT_EQ(ro::ssdp::Announcements(device).size(), 5U);
 }
 
 TEST(SsdpMatch, RootDeviceAndUuid) {
   const std::string udn = "uuid:" + std::string(kUuid);
-  EXPECT_EQ(ssdp::SearchReplies(Renderer(), "upnp:rootdevice"),
+  EXPECT_EQ(ro::ssdp::SearchReplies(Renderer(), "upnp:rootdevice"),
             (std::vector<Advert>{{"upnp:rootdevice", udn + "::upnp:rootdevice"}}));
-  EXPECT_EQ(ssdp::SearchReplies(Renderer(), udn), (std::vector<Advert>{{udn, udn}}));
+  EXPECT_EQ(ro::ssdp::SearchReplies(Renderer(), udn), (std::vector<Advert>{{udn, udn}}));
   // UUIDs compare case-insensitively; ST echoes the request as sent.
   const std::string upper = "uuid:2FAC1234-31F8-11B4-A222-08002B34C003";
-  EXPECT_EQ(ssdp::SearchReplies(Renderer(), upper), (std::vector<Advert>{{upper, udn}}));
-  EXPECT_TRUE(ssdp::SearchReplies(Renderer(), "uuid:2fac1234").empty());
-  EXPECT_TRUE(ssdp::SearchReplies(Renderer(), "uuid:").empty());
+  EXPECT_EQ(ro::ssdp::SearchReplies(Renderer(), upper), (std::vector<Advert>{{upper, udn}}));
+  EXPECT_TRUE(ro::ssdp::SearchReplies(Renderer(), "uuid:2fac1234").empty());
+  EXPECT_TRUE(ro::ssdp::SearchReplies(Renderer(), "uuid:").empty());
 }
 
 TEST(SsdpMatch, TypesMatchTheirVersionAndLowerAndEchoTheRequest) {
@@ -281,7 +283,7 @@ TEST(SsdpMatch, TypesMatchTheirVersionAndLowerAndEchoTheRequest) {
                                "urn:schemas-upnp-org:service:RenderingControl:1",
                                "urn:schemas-upnp-org:service:RenderingControl:2",
                                "urn:schemas-upnp-org:service:AVTransport:1"}) {
-    EXPECT_EQ(ssdp::SearchReplies(Renderer(), st), (std::vector<Advert>{{st, udn + "::" + st}}))
+    EXPECT_EQ(ro::ssdp::SearchReplies(Renderer(), st), (std::vector<Advert>{{st, udn + "::" + st}}))
         << st;
   }
 }
@@ -305,35 +307,35 @@ TEST(SsdpMatch, NoReplyForHigherVersionsOrOtherTypes) {
            "upnp:rootdevices",
            "",
        }) {
-    EXPECT_TRUE(ssdp::SearchReplies(Renderer(), st).empty()) << st;
+    EXPECT_TRUE(ro::ssdp::SearchReplies(Renderer(), st).empty()) << st;
   }
 }
 
 TEST(SsdpMatch, VendorDomainsMatch) {
-  const ssdp::Device device{std::string(kUuid), "urn:example-com:device:Sign:3", {}};
-  EXPECT_EQ(ssdp::SearchReplies(device, "urn:example-com:device:Sign:1").size(), 1U);
-  EXPECT_EQ(ssdp::SearchReplies(device, "ssdp:all").size(), 3U);
+  const ro::ssdp::Device device{std::string(kUuid), "urn:example-com:device:Sign:3", {}};
+  EXPECT_EQ(ro::ssdp::SearchReplies(device, "urn:example-com:device:Sign:1").size(), 1U);
+  EXPECT_EQ(ro::ssdp::SearchReplies(device, "ssdp:all").size(), 3U);
 }
 
 TEST(SsdpMatch, IsDeviceType) {
-  EXPECT_TRUE(ssdp::IsDeviceType("urn:schemas-upnp-org:device:Basic:1"));
-  EXPECT_TRUE(ssdp::IsDeviceType("urn:example-com:device:Sign:12"));
-  EXPECT_FALSE(ssdp::IsDeviceType("urn:schemas-upnp-org:service:AVTransport:1"));
-  EXPECT_FALSE(ssdp::IsDeviceType("urn:schemas-upnp-org:device:Basic"));
-  EXPECT_FALSE(ssdp::IsDeviceType("upnp:rootdevice"));
+  EXPECT_TRUE(ro::ssdp::IsDeviceType("urn:schemas-upnp-org:device:Basic:1"));
+  EXPECT_TRUE(ro::ssdp::IsDeviceType("urn:example-com:device:Sign:12"));
+  EXPECT_FALSE(ro::ssdp::IsDeviceType("urn:schemas-upnp-org:service:AVTransport:1"));
+  EXPECT_FALSE(ro::ssdp::IsDeviceType("urn:schemas-upnp-org:device:Basic"));
+  EXPECT_FALSE(ro::ssdp::IsDeviceType("upnp:rootdevice"));
 }
 
 // --- Formatting ----------------------------------------------------------------
 
-ssdp::Identity TestIdentity() {
+ro::ssdp::Identity TestIdentity() {
   return {"Linux/6.1 UPnP/1.1 rodatagram-ssdp/0.1", 1800, 1700000000U, 42U};
 }
 
 TEST(SsdpFormat, SearchResponseHasEveryRequiredHeader) {
   const Advert advert{"upnp:rootdevice", "uuid:" + std::string(kUuid) + "::upnp:rootdevice"};
-  const std::string text =
-      ssdp::FormatSearchResponse(TestIdentity(), advert, "http://198.51.100.1:8080/description.xml",
-                                 "Sun, 06 Nov 1994 08:49:37 GMT");
+  const std::string text = ro::ssdp::FormatSearchResponse(
+      TestIdentity(), advert, "http://198.51.100.1:8080/description.xml",
+      "Sun, 06 Nov 1994 08:49:37 GMT");
   EXPECT_EQ(text,
             "HTTP/1.1 200 OK\r\n"
             "CACHE-CONTROL: max-age=1800\r\n"
@@ -347,7 +349,7 @@ TEST(SsdpFormat, SearchResponseHasEveryRequiredHeader) {
             "CONFIGID.UPNP.ORG: 42\r\n"
             "\r\n");
   std::string why;
-  const auto response = ssdp::ValidateSearchResponse(MustParse(text), why);
+  const auto response = ro::ssdp::ValidateSearchResponse(MustParse(text), why);
   ASSERT_TRUE(response.has_value()) << why;
   EXPECT_EQ(response->st, advert.nt);
   EXPECT_EQ(response->usn, advert.usn);
@@ -357,7 +359,8 @@ TEST(SsdpFormat, SearchResponseHasEveryRequiredHeader) {
 
 TEST(SsdpFormat, AliveAndByebye) {
   const Advert advert{"uuid:" + std::string(kUuid), "uuid:" + std::string(kUuid)};
-  const std::string alive = ssdp::FormatAlive(TestIdentity(), advert, "http://127.0.0.1:1/d.xml");
+  const std::string alive =
+      ro::ssdp::FormatAlive(TestIdentity(), advert, "http://127.0.0.1:1/d.xml");
   EXPECT_EQ(alive,
             "NOTIFY * HTTP/1.1\r\n"
             "HOST: 239.255.255.250:1900\r\n"
@@ -370,7 +373,7 @@ TEST(SsdpFormat, AliveAndByebye) {
             "BOOTID.UPNP.ORG: 1700000000\r\n"
             "CONFIGID.UPNP.ORG: 42\r\n"
             "\r\n");
-  const std::string byebye = ssdp::FormatByebye(TestIdentity(), advert);
+  const std::string byebye = ro::ssdp::FormatByebye(TestIdentity(), advert);
   EXPECT_EQ(byebye,
             "NOTIFY * HTTP/1.1\r\n"
             "HOST: 239.255.255.250:1900\r\n"
@@ -386,7 +389,7 @@ TEST(SsdpFormat, AliveAndByebye) {
 
 TEST(SsdpFormat, SearchRequestValidates) {
   const std::string text =
-      ssdp::FormatSearch("urn:schemas-upnp-org:device:Basic:1", 2, "Linux/6.1 UPnP/1.1 x/1");
+      ro::ssdp::FormatSearch("urn:schemas-upnp-org:device:Basic:1", 2, "Linux/6.1 UPnP/1.1 x/1");
   EXPECT_EQ(text,
             "M-SEARCH * HTTP/1.1\r\n"
             "HOST: 239.255.255.250:1900\r\n"
@@ -396,48 +399,48 @@ TEST(SsdpFormat, SearchRequestValidates) {
             "USER-AGENT: Linux/6.1 UPnP/1.1 x/1\r\n"
             "\r\n");
   std::string why;
-  const auto search = ssdp::ValidateSearch(MustParse(text), true, why);
+  const auto search = ro::ssdp::ValidateSearch(MustParse(text), true, why);
   ASSERT_TRUE(search.has_value()) << why;
   EXPECT_EQ(search->window_s, 2);
 }
 
 TEST(SsdpFormat, EverythingFormattedUsesCrLf) {
   const auto identity = TestIdentity();
-  for (const auto& advert : ssdp::Announcements(Renderer())) {
-    EXPECT_TRUE(AllCrLf(ssdp::FormatAlive(identity, advert, "http://x/")));
-    EXPECT_TRUE(AllCrLf(ssdp::FormatByebye(identity, advert)));
-    EXPECT_TRUE(AllCrLf(ssdp::FormatSearchResponse(identity, advert, "http://x/", "d")));
+  for (const auto& advert : ro::ssdp::Announcements(Renderer())) {
+    EXPECT_TRUE(AllCrLf(ro::ssdp::FormatAlive(identity, advert, "http://x/")));
+    EXPECT_TRUE(AllCrLf(ro::ssdp::FormatByebye(identity, advert)));
+    EXPECT_TRUE(AllCrLf(ro::ssdp::FormatSearchResponse(identity, advert, "http://x/", "d")));
   }
-  EXPECT_TRUE(AllCrLf(ssdp::FormatSearch("ssdp:all", 2, "a/1 UPnP/1.1 b/1")));
-  ssdp::DeviceDescription description{std::string(kUuid), "t", "n", "m", "mo", {}};
-  EXPECT_TRUE(AllCrLf(ssdp::DeviceDescriptionXml(description, 1)));
+  EXPECT_TRUE(AllCrLf(ro::ssdp::FormatSearch("ssdp:all", 2, "a/1 UPnP/1.1 b/1")));
+  ro::ssdp::DeviceDescription description{std::string(kUuid), "t", "n", "m", "mo", {}};
+  EXPECT_TRUE(AllCrLf(ro::ssdp::DeviceDescriptionXml(description, 1)));
 }
 
 TEST(SsdpFormat, HttpDateIsRfc1123) {
-  EXPECT_EQ(ssdp::HttpDate(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
-  EXPECT_EQ(ssdp::HttpDate(951782400), "Tue, 29 Feb 2000 00:00:00 GMT");
-  EXPECT_EQ(ssdp::HttpDate(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+  EXPECT_EQ(ro::ssdp::HttpDate(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
+  EXPECT_EQ(ro::ssdp::HttpDate(951782400), "Tue, 29 Feb 2000 00:00:00 GMT");
+  EXPECT_EQ(ro::ssdp::HttpDate(0), "Thu, 01 Jan 1970 00:00:00 GMT");
 }
 
 TEST(SsdpFormat, ProductStringIsMadeOfTokens) {
-  EXPECT_EQ(ssdp::ProductString("Linux", "6.1.0-18-amd64", "rodatagram-ssdp", "0.1"),
+  EXPECT_EQ(ro::ssdp::ProductString("Linux", "6.1.0-18-amd64", "rodatagram-ssdp", "0.1"),
             "Linux/6.1.0-18-amd64 UPnP/1.1 rodatagram-ssdp/0.1");
-  EXPECT_EQ(ssdp::ProductString("My OS", "1/2", "", "0.1"), "My_OS/1_2 UPnP/1.1 unknown/0.1");
+  EXPECT_EQ(ro::ssdp::ProductString("My OS", "1/2", "", "0.1"), "My_OS/1_2 UPnP/1.1 unknown/0.1");
 }
 
 // --- ValidateSearchResponse --------------------------------------------------------
 
 TEST(SsdpSearchResponse, RequiredHeadersAndStatus) {
   std::string why;
-  EXPECT_FALSE(ssdp::ValidateSearchResponse(
+  EXPECT_FALSE(ro::ssdp::ValidateSearchResponse(
       MustParse("HTTP/1.1 404 Not Found\r\nST: a\r\nUSN: b\r\nLOCATION: c\r\n\r\n"), why));
   EXPECT_EQ(why, "status is not 200");
-  EXPECT_FALSE(ssdp::ValidateSearchResponse(MustParse("NOTIFY * HTTP/1.1\r\n\r\n"), why));
+  EXPECT_FALSE(ro::ssdp::ValidateSearchResponse(MustParse("NOTIFY * HTTP/1.1\r\n\r\n"), why));
   EXPECT_EQ(why, "not a response");
-  EXPECT_FALSE(
-      ssdp::ValidateSearchResponse(MustParse("HTTP/1.1 200 OK\r\nST: a\r\nUSN: b\r\n\r\n"), why));
+  EXPECT_FALSE(ro::ssdp::ValidateSearchResponse(
+      MustParse("HTTP/1.1 200 OK\r\nST: a\r\nUSN: b\r\n\r\n"), why));
   EXPECT_EQ(why, "no LOCATION header");
-  EXPECT_FALSE(ssdp::ValidateSearchResponse(
+  EXPECT_FALSE(ro::ssdp::ValidateSearchResponse(
       MustParse("HTTP/1.1 200 OK\r\nST: a\r\nUSN:\r\nLOCATION: c\r\n\r\n"), why));
   EXPECT_EQ(why, "no USN header");
 }
@@ -445,40 +448,40 @@ TEST(SsdpSearchResponse, RequiredHeadersAndStatus) {
 // --- Small helpers ---------------------------------------------------------------
 
 TEST(SsdpHelpers, DeviceOfUsn) {
-  EXPECT_EQ(ssdp::DeviceOfUsn("uuid:a::upnp:rootdevice"), "uuid:a");
-  EXPECT_EQ(ssdp::DeviceOfUsn("uuid:a"), "uuid:a");
+  EXPECT_EQ(ro::ssdp::DeviceOfUsn("uuid:a::upnp:rootdevice"), "uuid:a");
+  EXPECT_EQ(ro::ssdp::DeviceOfUsn("uuid:a"), "uuid:a");
 }
 
 TEST(SsdpHelpers, IsIPv4Multicast) {
-  EXPECT_TRUE(ssdp::IsIPv4Multicast("239.255.255.250"));
-  EXPECT_TRUE(ssdp::IsIPv4Multicast("224.0.0.1"));
-  EXPECT_FALSE(ssdp::IsIPv4Multicast("240.0.0.1"));
-  EXPECT_FALSE(ssdp::IsIPv4Multicast("223.255.255.255"));
-  EXPECT_FALSE(ssdp::IsIPv4Multicast("198.51.100.1"));
-  EXPECT_FALSE(ssdp::IsIPv4Multicast("239.255.255"));
-  EXPECT_FALSE(ssdp::IsIPv4Multicast("239.255.255.250.1"));
-  EXPECT_FALSE(ssdp::IsIPv4Multicast("239.255.255.256"));
-  EXPECT_FALSE(ssdp::IsIPv4Multicast("239..255.250"));
-  EXPECT_FALSE(ssdp::IsIPv4Multicast("ff02::c"));
-  EXPECT_FALSE(ssdp::IsIPv4Multicast(""));
+  EXPECT_TRUE(ro::ssdp::IsIPv4Multicast("239.255.255.250"));
+  EXPECT_TRUE(ro::ssdp::IsIPv4Multicast("224.0.0.1"));
+  EXPECT_FALSE(ro::ssdp::IsIPv4Multicast("240.0.0.1"));
+  EXPECT_FALSE(ro::ssdp::IsIPv4Multicast("223.255.255.255"));
+  EXPECT_FALSE(ro::ssdp::IsIPv4Multicast("198.51.100.1"));
+  EXPECT_FALSE(ro::ssdp::IsIPv4Multicast("239.255.255"));
+  EXPECT_FALSE(ro::ssdp::IsIPv4Multicast("239.255.255.250.1"));
+  EXPECT_FALSE(ro::ssdp::IsIPv4Multicast("239.255.255.256"));
+  EXPECT_FALSE(ro::ssdp::IsIPv4Multicast("239..255.250"));
+  EXPECT_FALSE(ro::ssdp::IsIPv4Multicast("ff02::c"));
+  EXPECT_FALSE(ro::ssdp::IsIPv4Multicast(""));
 }
 
 TEST(SsdpXml, EscapeAndExtract) {
-  EXPECT_EQ(ssdp::XmlEscape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&apos;");
+  EXPECT_EQ(ro::ssdp::XmlEscape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&apos;");
   const std::string xml =
       "<root><device><friendlyNameX>no</friendlyNameX>"
       "<friendlyName lang=\"en\">Caf&#233; &amp; Bar &#x41;&lt;&bogus;</friendlyName>"
       "<empty/><nested><a>1</a></nested></device></root>";
-  EXPECT_EQ(ssdp::XmlElementText(xml, "friendlyName"), "Caf\xC3\xA9 & Bar A<&bogus;");
-  EXPECT_EQ(ssdp::XmlElementText(xml, "empty"), "");
-  EXPECT_EQ(ssdp::XmlElementText(xml, "nested"), std::nullopt);
-  EXPECT_EQ(ssdp::XmlElementText(xml, "missing"), std::nullopt);
-  EXPECT_EQ(ssdp::XmlElementText("<a>unterminated", "a"), std::nullopt);
-  EXPECT_EQ(ssdp::XmlElementText("<a", "a"), std::nullopt);
+  EXPECT_EQ(ro::ssdp::XmlElementText(xml, "friendlyName"), "Caf\xC3\xA9 & Bar A<&bogus;");
+  EXPECT_EQ(ro::ssdp::XmlElementText(xml, "empty"), "");
+  EXPECT_EQ(ro::ssdp::XmlElementText(xml, "nested"), std::nullopt);
+  EXPECT_EQ(ro::ssdp::XmlElementText(xml, "missing"), std::nullopt);
+  EXPECT_EQ(ro::ssdp::XmlElementText("<a>unterminated", "a"), std::nullopt);
+  EXPECT_EQ(ro::ssdp::XmlElementText("<a", "a"), std::nullopt);
 }
 
 TEST(SsdpXml, DeviceDescription) {
-  const ssdp::DeviceDescription description{
+  const ro::ssdp::DeviceDescription description{
       std::string(kUuid),
       "urn:schemas-upnp-org:device:Basic:1",
       "Lobby <sign> & \"co\"",
@@ -486,15 +489,15 @@ TEST(SsdpXml, DeviceDescription) {
       "rodatagram-ssdp",
       {{"urn:schemas-rodatagram-org:service:Status:1", "urn:rodatagram-org:serviceId:Status",
         "/status.xml", "/control/status", "/event/status"}}};
-  const std::string xml = ssdp::DeviceDescriptionXml(description, 7);
+  const std::string xml = ro::ssdp::DeviceDescriptionXml(description, 7);
   EXPECT_NE(xml.find("<root xmlns=\"urn:schemas-upnp-org:device-1-0\" configId=\"7\">"),
             std::string::npos);
-  EXPECT_EQ(ssdp::XmlElementText(xml, "friendlyName"), description.friendly_name);
-  EXPECT_EQ(ssdp::XmlElementText(xml, "UDN"), "uuid:" + std::string(kUuid));
-  EXPECT_EQ(ssdp::XmlElementText(xml, "deviceType"), description.device_type);
-  EXPECT_EQ(ssdp::XmlElementText(xml, "SCPDURL"), "/status.xml");
-  EXPECT_EQ(ssdp::XmlElementText(xml, "major"), "1");
-  EXPECT_EQ(ssdp::XmlElementText(xml, "minor"), "1");
+  EXPECT_EQ(ro::ssdp::XmlElementText(xml, "friendlyName"), description.friendly_name);
+  EXPECT_EQ(ro::ssdp::XmlElementText(xml, "UDN"), "uuid:" + std::string(kUuid));
+  EXPECT_EQ(ro::ssdp::XmlElementText(xml, "deviceType"), description.device_type);
+  EXPECT_EQ(ro::ssdp::XmlElementText(xml, "SCPDURL"), "/status.xml");
+  EXPECT_EQ(ro::ssdp::XmlElementText(xml, "major"), "1");
+  EXPECT_EQ(ro::ssdp::XmlElementText(xml, "minor"), "1");
 }
 
 }  // namespace
