@@ -27,6 +27,7 @@ void Reactor::EnsureRunning() {
   std::call_once(started, [this] {
     std::thread([this] {
       auto work = asio::make_work_guard(io_);
+#if defined(__cpp_exceptions)
       for (;;) {
         // Handlers are library code that does not throw; if one ever does,
         // say so and keep delivering rather than silently stopping.
@@ -37,6 +38,11 @@ void Reactor::EnsureRunning() {
           fmt::print(stderr, "rodatagram: reactor handler threw: {}\n", e.what());
         }
       }
+#else
+      // -fno-exceptions (RODATAGRAM_NO_EXCEPTIONS): nothing can throw; Asio
+      // reports its errors through asio_no_exceptions.cpp, which aborts.
+      io_.run();
+#endif
     }).detach();
   });
 }
