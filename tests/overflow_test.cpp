@@ -21,6 +21,10 @@
 //
 // Every flood is bounded in count and time; every wait has a timeout.
 
+#include <linux/sock_diag.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <any>
 #include <atomic>
 #include <cerrno>
@@ -34,10 +38,6 @@
 #include <string_view>
 #include <thread>
 #include <vector>
-
-#include <linux/sock_diag.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
