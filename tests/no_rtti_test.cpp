@@ -34,6 +34,8 @@ struct TickEvent final : ro::Event {
 }  // namespace
 
 int main() {
+  // Unbuffered: a crash still leaves every line printed before it.
+  std::setvbuf(stdout, nullptr, _IONBF, 0);
   ro::MessagePort port;
   ro::DatagramSocket udp;
   udp.SetPort(port);
