@@ -5,10 +5,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -40,10 +40,20 @@ thread_local bool on_reactor_thread = false;
 // skipped on the reactor thread itself, so exit() never hangs.
 void QuiesceAtExit() {
   if (on_reactor_thread) return;
-  auto idle = std::make_shared<std::promise<void>>();
-  std::future<void> reached = idle->get_future();
-  asio::post(Reactor::Instance().Context(), [idle] { idle->set_value(); });
-  reached.wait_for(std::chrono::milliseconds(200));
+  // Shared with the posted handler, which may run after a timed-out wait.
+  struct Idle {
+    std::mutex mutex;
+    std::condition_variable reached;
+    bool done = false;
+  };
+  auto idle = std::make_shared<Idle>();
+  asio::post(Reactor::Instance().Context(), [idle] {
+    const std::lock_guard<std::mutex> lock(idle->mutex);
+    idle->done = true;
+    idle->reached.notify_one();
+  });
+  std::unique_lock<std::mutex> lock(idle->mutex);
+  idle->reached.wait_for(lock, std::chrono::milliseconds(200), [&] { return idle->done; });
 }
 
 }  // namespace
