@@ -29,9 +29,10 @@ void throw_exception(const Exception& e) {
 }
 
 // The template is only declared in Asio's headers, so every exception type
-// that Asio code in the library (and <ro/asio.hpp> users) can report needs
-// an instantiation here. A missing one shows up as an undefined reference
-// to asio::detail::throw_exception<T> at link time.
+// that Asio code in the library (and, in a static link, code using
+// <ro/asio.hpp>) can report needs an instantiation here. A missing one shows
+// up as an undefined reference to asio::detail::throw_exception<T> at link
+// time.
 template void throw_exception(const std::system_error&);
 template void throw_exception(const std::bad_alloc&);
 template void throw_exception(const std::length_error&);
