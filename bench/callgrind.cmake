@@ -34,6 +34,10 @@ function(rodatagram_add_callgrind_test)
     message(STATUS "rodatagram: perf.callgrind_instructions needs an optimised build without sanitizers; not registered")
     return()
   endif()
+  if(CMAKE_CROSSCOMPILING)
+    message(STATUS "rodatagram: perf.callgrind_instructions counts host instructions; not registered in a cross build")
+    return()
+  endif()
   find_program(RODATAGRAM_VALGRIND_EXECUTABLE valgrind)
   add_test(NAME perf.callgrind_instructions
     COMMAND "${PROJECT_SOURCE_DIR}/bench/callgrind_check.sh"

@@ -22,6 +22,7 @@
 #include <ro/message_port.hpp>
 
 #include "cli_util.hpp"
+#include "multicast_support.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -49,6 +50,7 @@ class CliNetns : public ::testing::Test {
 };
 
 TEST_F(CliNetns, ListenGroupReceivesMulticast) {
+  RO_SKIP_WITHOUT_MULTICAST_OPTIONS();
   Child listener({"listen", "0", "--group", "239.255.0.1", "--count", "1", "--timeout-ms", "5000"});
   const int port = ListeningPort(listener);
   ASSERT_GT(port, 0) << listener.err();
@@ -63,6 +65,7 @@ TEST_F(CliNetns, ListenGroupReceivesMulticast) {
 }
 
 TEST_F(CliNetns, ListenGroupOnOneInterface) {
+  RO_SKIP_WITHOUT_MULTICAST_OPTIONS();
   Child listener({"listen", "0", "--group", "239.255.0.2", "--interface", "lo", "--count", "1",
                   "--timeout-ms", "5000"});
   const int port = ListeningPort(listener);

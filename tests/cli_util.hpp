@@ -42,7 +42,12 @@ class Child {
     int out[2] = {-1, -1};
     int err[2] = {-1, -1};
     if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) return;
-    std::vector<std::string> argv_text = {CatPath()};
+    std::vector<std::string> argv_text;
+#ifdef RODATAGRAM_TEST_EMULATOR
+    // A cross build: the tool is a target binary, run through qemu-user.
+    argv_text.emplace_back(RODATAGRAM_TEST_EMULATOR);
+#endif
+    argv_text.emplace_back(CatPath());
     argv_text.insert(argv_text.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (std::string& a : argv_text) argv.push_back(a.data());
@@ -52,7 +57,7 @@ class Child {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, out[1], 1);
     posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-    if (posix_spawn(&pid_, CatPath(), &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
     posix_spawn_file_actions_destroy(&actions);
     close(out[1]);
     close(err[1]);

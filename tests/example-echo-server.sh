@@ -5,6 +5,9 @@
 #
 #   example-echo-server.sh ECHO_SERVER RODATAGRAM_CAT
 #
+# In a cross build RODATAGRAM_TEST_EMULATOR names the emulator (qemu-user)
+# that runs both programs.
+#
 # Loopback only; every step is bounded in time.
 set -euo pipefail
 
@@ -13,6 +16,8 @@ if [[ $# -ne 2 ]]; then
   exit 2
 fi
 server=$1 cat=$2
+# shellcheck disable=SC2206  # the emulator command line is split on purpose
+emulator=(${RODATAGRAM_TEST_EMULATOR:-})
 
 work=$(mktemp -d)
 pid=
@@ -23,7 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-timeout 30 "$server" 0 --count 2 >"$work/out" 2>&1 &
+timeout 30 "${emulator[@]}" "$server" 0 --count 2 >"$work/out" 2>&1 &
 pid=$!
 
 port=
@@ -51,9 +56,9 @@ check() {
 }
 
 check "text echo" "127.0.0.1:$port hello, echo" \
-  "$("$cat" request 127.0.0.1 "$port" "hello, echo" --timeout 5000 || true)"
+  "$("${emulator[@]}" "$cat" request 127.0.0.1 "$port" "hello, echo" --timeout 5000 || true)"
 check "binary echo" "127.0.0.1:$port 00FF0A" \
-  "$("$cat" request 127.0.0.1 "$port" --hex 00ff0a --timeout 5000 || true)"
+  "$("${emulator[@]}" "$cat" request 127.0.0.1 "$port" --hex 00ff0a --timeout 5000 || true)"
 
 if wait "$pid"; then
   echo "ok: echo_server exited 0 after --count 2"

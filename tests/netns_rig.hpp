@@ -73,6 +73,8 @@
 
 #include <gtest/gtest.h>
 
+#include "multicast_support.hpp"
+
 extern char** environ;  // NOLINT: POSIX, for posix_spawn
 
 namespace ro_netns {
@@ -678,7 +680,10 @@ class NetnsRig {
 /// A GoogleTest fixture with a rig that has been checked to be safe.
 class NetnsTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_TRUE(rig_.Ready()) << rig_.Error(); }
+  void SetUp() override {
+    RO_SKIP_WITHOUT_MULTICAST_OPTIONS();
+    ASSERT_TRUE(rig_.Ready()) << rig_.Error();
+  }
 
   NetnsRig rig_;
 };

@@ -103,7 +103,7 @@ fi
 # unpacked tree (and -I/-L there are not system directories to filter).
 echo "==> pkg-config consumer against $prefix"
 if ! PKG_CONFIG_SYSROOT_DIR="$root" "$here/pkg-config-test/run.sh" \
-    "$prefix" "$libdir" "$here/find-package-test/main.cpp" "$work/pkg-config" shared \
+    "$prefix" "$libdir" "$here/find-package-test/main.cpp" "$work/pkg-config" plain \
     "${CXX:-g++}"; then
   fail "pkg-config consumer"
 fi

@@ -15,6 +15,11 @@
 
 namespace ro {
 
+class DatagramEvent;
+class NetworkEvent;
+class NetworkAttachedEvent;
+class NetworkDetachedEvent;
+
 /// BrightScript user data: any value, or Invalid.
 ///
 /// An empty `std::any` is BrightScript's `Invalid` (what `GetUserData()`
@@ -59,14 +64,49 @@ class RO_API Event {
   /// This event as a `T`, or nullptr if it is not one.
   ///
   /// The C++ face of BrightScript's `type(msg) = "roXxxEvent"` test.
+  ///
+  /// Also usable with `-fno-rtti` for the library's own events
+  /// (ro::DatagramEvent, ro::NetworkEvent, ro::NetworkAttachedEvent,
+  /// ro::NetworkDetachedEvent, and ro::Event itself): without RTTI it compares
+  /// TypeName(), so type names beginning with "ro" are reserved to the
+  /// library's events. For an application's own event type without RTTI,
+  /// As<T>() does not compile (a `static_assert` says so): compare TypeName()
+  /// and `static_cast` instead.
   template <class T>
   [[nodiscard]] const T* As() const noexcept {
+    static_assert(std::is_base_of_v<Event, T>, "As<T>(): T must derive from ro::Event");
+#if defined(__GXX_RTTI) || defined(__cpp_rtti) || defined(_CPPRTTI)
     if constexpr (std::is_final_v<T>) {
       // A final type can only match exactly: one type_info comparison
       // instead of dynamic_cast's walk of the hierarchy.
       return typeid(*this) == typeid(T) ? static_cast<const T*>(this) : nullptr;
     } else {
       return dynamic_cast<const T*>(this);
+    }
+#else
+    return IsLibraryEvent<T>(TypeName()) ? static_cast<const T*>(this) : nullptr;
+#endif
+  }
+
+ private:
+  // Whether an event of TypeName() `name` is a `T` (As<T>() without RTTI).
+  template <class T>
+  static constexpr bool IsLibraryEvent(std::string_view name) noexcept {
+    if constexpr (std::is_same_v<T, Event>) {
+      return true;
+    } else if constexpr (std::is_same_v<T, DatagramEvent>) {
+      return name == "roDatagramEvent";
+    } else if constexpr (std::is_same_v<T, NetworkAttachedEvent>) {
+      return name == "roNetworkAttached";
+    } else if constexpr (std::is_same_v<T, NetworkDetachedEvent>) {
+      return name == "roNetworkDetached";
+    } else if constexpr (std::is_same_v<T, NetworkEvent>) {
+      return name == "roNetworkAttached" || name == "roNetworkDetached";
+    } else {
+      static_assert(!std::is_same_v<T, T>,
+                    "As<T>() without RTTI knows only the library's events; for your own "
+                    "event types compare TypeName() and static_cast");
+      return false;
     }
   }
 
