@@ -420,21 +420,18 @@ std::optional<int> ByteArray::Next() noexcept {
 
 bool ByteArray::SetResize(int min_size, bool auto_resize) {
   const std::size_t room = min_size > 0 ? static_cast<std::size_t>(min_size) : 0;
-  // A huge min_size is bad input, not a reason to terminate: report it.
-  try {
-    bytes_.reserve(room);
-  } catch (const std::bad_alloc&) {
-    return false;
-  } catch (const std::length_error&) {
-    return false;
-  }
+  // The room is a promise, not an allocation: only a small part is reserved
+  // now, so that a huge min_size (bad input) can neither fail an allocation
+  // nor pin memory the array may never use.
+  constexpr std::size_t kReservedAtOnce = 64 * 1024;
+  bytes_.reserve(std::min(room, kReservedAtOnce));
   limit_ = std::max(room, bytes_.size());
   resizable_ = auto_resize;
   return true;
 }
 
 int ByteArray::Capacity() const noexcept {
-  const std::size_t room = resizable_ ? bytes_.capacity() : limit_;
+  const std::size_t room = resizable_ ? std::max(bytes_.capacity(), limit_) : limit_;
   return static_cast<int>(std::min<std::size_t>(room, std::numeric_limits<int>::max()));
 }
 

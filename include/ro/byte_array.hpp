@@ -194,11 +194,13 @@ class RO_API ByteArray {
   /// the auto-resize flag. With auto-resize off, the array never grows past
   /// max(`min_size`, Count()): Push, Unshift, Append, SetEntry, the From*
   /// decoders and ReadFile then fail instead of growing it.
-  /// @returns false (flag unchanged) if the room cannot be allocated.
+  /// The room is promised, not allocated at once (at most 64 KiB up front),
+  /// so a huge `min_size` never fails or pins memory.
+  /// @returns true.
   bool SetResize(int min_size, bool auto_resize);
 
-  /// How many bytes the array holds without allocating; with auto-resize
-  /// off, the most it may ever hold.
+  /// The room promised by SetResize() or allocated, whichever is larger;
+  /// with auto-resize off, the most the array may ever hold.
   [[nodiscard]] int Capacity() const noexcept;
 
   /// The auto-resize flag (true unless SetResize() turned it off).

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -138,16 +139,15 @@ std::optional<BootState> ReadBootState(const std::string& path, std::string& why
     const auto equals = line.find('=');
     if (equals == std::string::npos) continue;
     const std::string key = line.substr(0, equals);
-    unsigned long value = 0;
-    try {
-      std::size_t used = 0;
-      value = std::stoul(line.substr(equals + 1), &used);
-      if (used != line.size() - equals - 1 || value > 0xFFFFFFFFUL) throw std::out_of_range(key);
-    } catch (const std::exception&) {
+    // Digits only, up to 2^32 - 1 (from_chars: no exceptions, no sign, no blanks).
+    std::uint32_t number = 0;
+    const char* first = line.data() + equals + 1;
+    const char* last = line.data() + line.size();
+    const auto parsed = std::from_chars(first, last, number);
+    if (first == last || parsed.ec != std::errc() || parsed.ptr != last) {
       why = path + ": bad value in \"" + line.substr(0, 80) + "\"";
       return std::nullopt;
     }
-    const auto number = static_cast<std::uint32_t>(value);
     if (key == "BOOTID.UPNP.ORG") {
       state.boot_id = number;
       boot = true;

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <set>
@@ -119,7 +120,8 @@ bool ParseUrl(std::string_view text, Url& url) {
                                              [](char c) { return c >= '0' && c <= '9'; })) {
       return false;
     }
-    url.port = std::stoi(std::string(port_text));
+    url.port = 0;
+    std::from_chars(port_text.data(), port_text.data() + port_text.size(), url.port);
   }
   return !url.host.empty() && url.port > 0 && url.port < 65536 &&
          url.path.find_first_of("\r\n ") == std::string::npos;
