@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include <ro/asio.hpp>
+#include <ro/datagram_event.hpp>
 #include <ro/message_port.hpp>
 
 #include "object_core.hpp"
@@ -22,47 +23,56 @@ PortState::PortState() : identity_(NextIdentity()) {}
 
 PortState::~PortState() = default;
 
-std::size_t PortState::Room(std::size_t count) const noexcept {
-  if (max_length_ == 0) return count;
-  const std::size_t free = max_length_ > queue_.size() ? max_length_ - queue_.size() : 0;
-  return std::min(count, free);
+std::size_t PortState::Cost(const Message& msg) noexcept {
+  const auto* datagram = msg->As<DatagramEvent>();
+  return kEventOverhead + (datagram != nullptr ? datagram->GetPayloadSize() : 0);
+}
+
+bool PortState::FitsLocked(std::size_t cost) const noexcept {
+  if (max_length_ != 0 && queue_.size() >= max_length_) return false;
+  return max_bytes_ == 0 || queued_bytes_ + cost <= max_bytes_;
+}
+
+void PortState::AppendLocked(Message msg, std::size_t cost) {
+  queue_.push_back(std::move(msg));
+  queued_bytes_ += cost;
+  ++posted_;
+  high_water_ = std::max(high_water_, queue_.size());
 }
 
 bool PortState::Post(Message msg) {
   if (!msg) return false;
+  const std::size_t cost = Cost(msg);
   bool wake = false;
-  std::vector<asio::io_context*> loops;
   {
     MutexLock lock(mutex_);
-    if (Room(1) == 0) {
+    if (!FitsLocked(cost)) {
       ++dropped_;
       return false;
     }
-    queue_.push_back(std::move(msg));
-    ++posted_;
-    high_water_ = std::max(high_water_, queue_.size());
+    AppendLocked(std::move(msg), cost);
     wake = waiters_ > 0;
-    if (!loop_waiters_.empty()) loops = loop_waiters_;
+    WakeLoopsLocked();
   }
   // Notify outside the lock so the woken waiter does not block on it again.
   if (wake) ready_.notify_one();
-  if (!loops.empty()) WakeLoops(loops);
   return true;
 }
 
 std::size_t PortState::PostBatch(Message* msgs, std::size_t count) {
   std::size_t accepted = 0;
   std::size_t waiters = 0;
-  std::vector<asio::io_context*> loops;
   {
     MutexLock lock(mutex_);
-    accepted = Room(count);
-    for (std::size_t i = 0; i < accepted; ++i) queue_.push_back(std::move(msgs[i]));
-    posted_ += accepted;
+    // Drop-newest: the queue takes a prefix of the batch.
+    for (; accepted < count; ++accepted) {
+      const std::size_t cost = Cost(msgs[accepted]);
+      if (!FitsLocked(cost)) break;
+      AppendLocked(std::move(msgs[accepted]), cost);
+    }
     dropped_ += count - accepted;
-    high_water_ = std::max(high_water_, queue_.size());
     waiters = waiters_;
-    if (accepted > 0 && !loop_waiters_.empty()) loops = loop_waiters_;
+    if (accepted > 0) WakeLoopsLocked();
   }
   // One wake-up per batch, and none at all when nobody sleeps.
   if (accepted > 0 && waiters > 0) {
@@ -72,14 +82,16 @@ std::size_t PortState::PostBatch(Message* msgs, std::size_t count) {
       ready_.notify_one();
     }
   }
-  if (!loops.empty()) WakeLoops(loops);
   return accepted;
 }
 
-void PortState::WakeLoops(const std::vector<asio::io_context*>& waiting) {
-  for (asio::io_context* io : waiting) {
-    // A post from a handler that runs inside that very loop needs no wake-up:
-    // the loop returns to WaitRunning() as soon as the handler is done.
+void PortState::WakeLoopsLocked() {
+  // Posted with mutex_ held: a waiter unregisters its loop under mutex_
+  // before it returns, so every loop listed here is still alive (posting
+  // after unlocking raced with a waiter destroying its io_context).
+  for (asio::io_context* io : loop_waiters_) {
+    // A post from a handler that runs inside that very loop needs no
+    // wake-up: the loop returns to the waiter as soon as the handler is done.
     if (!io->get_executor().running_in_this_thread()) asio::post(*io, [] {});
   }
 }
@@ -87,6 +99,7 @@ void PortState::WakeLoops(const std::vector<asio::io_context*>& waiting) {
 Message PortState::PopLocked() {
   Message msg = std::move(queue_.front());
   queue_.pop_front();
+  queued_bytes_ -= Cost(msg);
   ++delivered_;
   return msg;
 }
@@ -161,6 +174,11 @@ void PortState::SetMaxLength(std::size_t max_events) {
   max_length_ = max_events;
 }
 
+std::size_t PortState::SetMaxBytes(std::size_t max_bytes) {
+  MutexLock lock(mutex_);
+  return std::exchange(max_bytes_, max_bytes);
+}
+
 std::size_t PortState::Length() {
   MutexLock lock(mutex_);
   return queue_.size();
@@ -173,6 +191,7 @@ PortStatistics PortState::Statistics() {
   stats.delivered = delivered_;
   stats.dropped = dropped_;
   stats.queued = queue_.size();
+  stats.queued_bytes = queued_bytes_;
   stats.high_water = high_water_;
   return stats;
 }
@@ -221,9 +240,36 @@ void PortState::SetWatchdogHandler(std::function<void()> handler) {
   watchdog_handler_ = std::move(handler);
 }
 
+void PortState::AddServingLoop(asio::io_context& io) {
+  MutexLock lock(watchdog_mutex_);
+  serving_loops_.push_back(&io);
+  // A timer already armed on the library's loop moves to this one.
+  if (watchdog_seconds_ > 0 && timer_loop_ != serving_loops_.front()) {
+    ScheduleWatchdogLocked(Clock::now());
+  }
+}
+
+void PortState::RemoveServingLoop(asio::io_context& io) {
+  MutexLock lock(watchdog_mutex_);
+  const auto it = std::find(serving_loops_.begin(), serving_loops_.end(), &io);
+  if (it == serving_loops_.end()) return;
+  serving_loops_.erase(it);
+  if (timer_loop_ != &io) return;
+  // The timer must go while `io` is alive; an armed watchdog moves to the
+  // next serving loop (or the library's). Its handler re-checks the deadline.
+  watchdog_timer_.reset();
+  timer_loop_ = nullptr;
+  if (watchdog_seconds_ > 0) ScheduleWatchdogLocked(Clock::now());
+}
+
 void PortState::ScheduleWatchdogLocked(Clock::time_point when) {
   Reactor& reactor = Reactor::Instance();
-  if (!watchdog_timer_) watchdog_timer_ = std::make_unique<asio::steady_timer>(reactor.Context());
+  asio::io_context& loop = serving_loops_.empty() ? reactor.Context() : *serving_loops_.front();
+  if (watchdog_timer_ && timer_loop_ != &loop) watchdog_timer_.reset();
+  if (!watchdog_timer_) {
+    watchdog_timer_ = std::make_unique<asio::steady_timer>(loop);
+    timer_loop_ = &loop;
+  }
   watchdog_timer_->expires_at(when);
   // The timer holds the port weakly: a port whose last handle is gone never
   // fires its watchdog.
@@ -232,7 +278,7 @@ void PortState::ScheduleWatchdogLocked(Clock::time_point when) {
         if (ec) return;
         if (auto self = weak.lock()) self->OnWatchdogTimer(generation);
       });
-  reactor.EnsureRunning();
+  if (&loop == &reactor.Context()) reactor.EnsureRunning();
 }
 
 void PortState::OnWatchdogTimer(std::uint64_t generation) {
@@ -305,6 +351,9 @@ void MessagePort::SetWatchdogHandler(std::function<void()> handler) const {
 }
 void MessagePort::SetMaxQueueLength(std::size_t max_events) const {
   if (state_) state_->SetMaxLength(max_events);
+}
+std::size_t MessagePort::SetMaxQueueBytes(std::size_t max_bytes) const {
+  return state_ ? state_->SetMaxBytes(max_bytes) : 0;
 }
 std::size_t MessagePort::GetQueueLength() const { return state_ ? state_->Length() : 0; }
 PortStatistics MessagePort::GetStatistics() const {

@@ -32,6 +32,17 @@ class PortState : public std::enable_shared_from_this<PortState> {
   PortState(const PortState&) = delete;
   PortState& operator=(const PortState&) = delete;
 
+  /// What an event is charged against the memory budget: its payload plus
+  /// what an event costs around it (the event, its share of its batch's
+  /// block and of the queue).
+  static constexpr std::size_t kEventOverhead = 128;
+  /// The default budget: far above what a player's queue holds in normal
+  /// use (a second of 64-byte datagrams at 100,000/s is ~19 MiB), low
+  /// enough that a flood nobody reads cannot exhaust a player's memory.
+  static constexpr std::size_t kDefaultMaxBytes = std::size_t{64} << 20;
+
+  static std::size_t Cost(const Message& msg) noexcept;
+
   /// Appends one event; false if the queue is full.
   bool Post(Message msg);
 
@@ -47,6 +58,8 @@ class PortState : public std::enable_shared_from_this<PortState> {
   Message Peek();
 
   void SetMaxLength(std::size_t max_events);
+  /// Returns the previous budget.
+  std::size_t SetMaxBytes(std::size_t max_bytes);
   std::size_t Length();
   PortStatistics Statistics();
   int Identity() const noexcept { return identity_; }
@@ -56,17 +69,24 @@ class PortState : public std::enable_shared_from_this<PortState> {
   void DeferWatchdog();
   void SetWatchdogHandler(std::function<void()> handler);
 
+  /// A socket on an application's io_context `io` posts to this port from
+  /// now on (Add) or no longer (Remove; called while `io` is still alive).
+  /// The watchdog's timer runs on the first such loop, so that a port served
+  /// only by the application's loop never starts the library's thread.
+  void AddServingLoop(asio::io_context& io) RO_EXCLUDES(watchdog_mutex_);
+  void RemoveServingLoop(asio::io_context& io) RO_EXCLUDES(watchdog_mutex_);
+
  private:
   using Clock = std::chrono::steady_clock;
 
-  // Returns how many of `count` fit.
-  std::size_t Room(std::size_t count) const noexcept RO_REQUIRES(mutex_);
+  // True if one more event of `cost` fits both bounds.
+  bool FitsLocked(std::size_t cost) const noexcept RO_REQUIRES(mutex_);
+  void AppendLocked(Message msg, std::size_t cost) RO_REQUIRES(mutex_);
   Message PopLocked() RO_REQUIRES(mutex_);
   // Waits up to `timeout_ms` (0: forever) for a message and takes it.
   Message Sleep(int timeout_ms) RO_EXCLUDES(mutex_);
-  // Interrupts the loops of threads in WaitRunning(); `waiting` was copied
-  // under mutex_.
-  static void WakeLoops(const std::vector<asio::io_context*>& waiting);
+  // Interrupts the loops of threads in WaitRunning().
+  void WakeLoopsLocked() RO_REQUIRES(mutex_);
   void NoteActivity() noexcept;
   void ScheduleWatchdogLocked(Clock::time_point when) RO_REQUIRES(watchdog_mutex_);
   void OnWatchdogTimer(std::uint64_t generation);
@@ -80,6 +100,8 @@ class PortState : public std::enable_shared_from_this<PortState> {
   // Threads in WaitRunning().
   std::vector<asio::io_context*> loop_waiters_ RO_GUARDED_BY(mutex_);
   std::size_t max_length_ RO_GUARDED_BY(mutex_) = 0;
+  std::size_t max_bytes_ RO_GUARDED_BY(mutex_) = kDefaultMaxBytes;
+  std::size_t queued_bytes_ RO_GUARDED_BY(mutex_) = 0;
   std::uint64_t posted_ RO_GUARDED_BY(mutex_) = 0;
   std::uint64_t delivered_ RO_GUARDED_BY(mutex_) = 0;
   std::uint64_t dropped_ RO_GUARDED_BY(mutex_) = 0;
@@ -96,6 +118,8 @@ class PortState : public std::enable_shared_from_this<PortState> {
   std::uint64_t watchdog_generation_ RO_GUARDED_BY(watchdog_mutex_) = 0;
   std::function<void()> watchdog_handler_ RO_GUARDED_BY(watchdog_mutex_);
   std::unique_ptr<asio::steady_timer> watchdog_timer_ RO_GUARDED_BY(watchdog_mutex_);
+  asio::io_context* timer_loop_ RO_GUARDED_BY(watchdog_mutex_) = nullptr;  // watchdog_timer_'s
+  std::vector<asio::io_context*> serving_loops_ RO_GUARDED_BY(watchdog_mutex_);
 };
 
 /// Lets library code reach the queue behind a public handle.

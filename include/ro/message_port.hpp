@@ -25,10 +25,14 @@ struct PortStatistics {
   std::uint64_t posted = 0;
   /// Events handed out by GetMessage / WaitMessage / Wait.
   std::uint64_t delivered = 0;
-  /// Events refused because the queue was at its SetMaxQueueLength() bound.
+  /// Events refused because the queue was at its SetMaxQueueLength() bound
+  /// or its SetMaxQueueBytes() memory budget.
   std::uint64_t dropped = 0;
   /// Events queued right now.
   std::size_t queued = 0;
+  /// Bytes the queued events are charged against the memory budget (see
+  /// SetMaxQueueBytes()).
+  std::size_t queued_bytes = 0;
   /// The largest number of events that were ever queued at once.
   std::size_t high_water = 0;
 };
@@ -123,6 +127,24 @@ class RO_API MessagePort {
   /// default). When full, new events are dropped (drop-newest) and counted in
   /// GetStatistics().dropped and in the posting socket's statistics.
   void SetMaxQueueLength(std::size_t max_events) const;
+
+  /// The port's memory budget (*extension*): the most bytes its queued
+  /// events may hold, counting each event's payload plus a fixed 128 bytes
+  /// for the event itself.
+  ///
+  /// Every port starts with a budget of 64 MiB: far more than a player's
+  /// queue holds in normal use (a full second of 64-byte datagrams at
+  /// 100,000 per second is about 19 MiB), but a bound on what a flood that
+  /// nobody reads can cost; without it, 64-byte datagrams grow an unread
+  /// port by a gigabyte in well under a minute. An event that would exceed
+  /// the budget is dropped (drop-newest) and counted in
+  /// GetStatistics().dropped and, for datagrams, in the posting socket's
+  /// `dropped_by_port`. 0 removes the budget (unbounded, the vendor's
+  /// behaviour). Lowering the budget below what is queued drops nothing
+  /// already queued; new events are refused until the queue drains below it.
+  ///
+  /// @returns the previous budget in bytes (0: there was none).
+  std::size_t SetMaxQueueBytes(std::size_t max_bytes) const;
 
   /// Number of events queued now (*extension*).
   [[nodiscard]] std::size_t GetQueueLength() const;
