@@ -8,9 +8,12 @@
 //
 // Traffic goes to 127.0.0.1 only.
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +53,61 @@ struct Loop {
   ro::DatagramSocket receiver;
   ro::DatagramSocket sender;
 };
+
+// The receive scratch of a draining thread in /proc/self/smaps: its 2 MiB
+// mapping, how much of it is resident (kB), and whether it was mapped
+// without a commit charge (VmFlags "nr"). Several threads may drain; the
+// largest resident one is reported. False if no such mapping exists.
+bool ScratchMappings(long& worst_rss_kb, int& count) {
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  long size_kb = -1;
+  long rss_kb = 0;
+  worst_rss_kb = 0;
+  count = 0;
+  while (std::getline(smaps, line)) {
+    std::istringstream in(line);
+    std::string key;
+    in >> key;
+    if (key == "Size:") {
+      in >> size_kb;
+    } else if (key == "Rss:") {
+      in >> rss_kb;
+    } else if (key == "VmFlags:" && size_kb == 2048) {
+      std::string flag;
+      bool noreserve = false;
+      while (in >> flag) noreserve = noreserve || flag == "nr";
+      if (noreserve) {
+        ++count;
+        worst_rss_kb = std::max(worst_rss_kb, rss_kb);
+      }
+    }
+  }
+  return count > 0;
+}
+
+// Memory on demand: a process that receives small datagrams holds only the
+// pages of the receive scratch that the datagrams reached (one per slot),
+// and the rest of the 2 MiB is neither resident nor charged; large
+// datagrams still arrive whole (LargestIpv4DatagramArrivesWhole).
+TEST(Payload, SmallDatagramsMakeOnlyAFewPagesOfTheReceiveScratchResident) {
+  ro::MessagePort port;
+  ro::DatagramSocket receiver = MakeReceiver(port);
+  ro::DatagramSocket sender;
+  // Rounds of 32 (one batch) that the default receive buffer holds.
+  constexpr std::size_t kBatch = 32;
+  for (int round = 0; round < 10; ++round) {
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      ASSERT_EQ(sender.SendTo(kLoopback, receiver.GetLocalPort(), std::string(64, 'a')), 0);
+    }
+    ASSERT_EQ(ReceiveMany(port, kBatch).size(), kBatch);
+  }
+  long rss_kb = 0;
+  int mappings = 0;
+  ASSERT_TRUE(ScratchMappings(rss_kb, mappings))
+      << "no 2 MiB receive scratch mapped without a commit charge (MAP_NORESERVE)";
+  EXPECT_LE(rss_kb, 32 * 4) << "more than one page per slot is resident";
+}
 
 TEST(Payload, EmptyStringDatagramArrivesWithSizeZero) {
   Loop loop;
