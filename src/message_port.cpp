@@ -106,9 +106,104 @@ Message PortState::PopLocked() {
 
 Message PortState::Wait(int timeout_ms) {
   NoteActivity();
-  Message msg = Sleep(timeout_ms);
+  Reactor& reactor = Reactor::Instance();
+  // Without the library's loop there is nothing to drive (sockets on the
+  // application's own io_context, PostMessage only); a handler that waits
+  // (nested in the loop) sleeps rather than drive it again.
+  Message msg = timeout_ms >= 0 && reactor.Started() && !Reactor::InLoop()
+                    ? WaitDriving(timeout_ms, reactor)
+                    : Sleep(timeout_ms);
   NoteActivity();
   return msg;
+}
+
+void PortState::OfferLoop() {
+  {
+    MutexLock lock(mutex_);
+    loop_offered_ = true;
+  }
+  ready_.notify_all();
+}
+
+Message PortState::WaitDriving(int timeout_ms, Reactor& reactor) {
+  const bool forever = timeout_ms == 0;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    {
+      MutexLock lock(mutex_);
+      if (!queue_.empty()) return PopLocked();
+    }
+    if (!forever && Clock::now() >= deadline) return nullptr;
+    if (reactor.TryDrive(this)) {
+      struct Done {
+        Reactor& reactor;
+        ~Done() { reactor.DoneDriving(); }
+      } done{reactor};
+      return Drive(reactor, forever, deadline);
+    }
+    bool unused_offer = false;
+    const bool offered = SleepForLoop(forever, deadline, unused_offer);
+    reactor.DoneSleeping(this, unused_offer);
+    if (!offered) return Get();
+  }
+}
+
+Message PortState::Drive(Reactor& reactor, bool forever, Clock::time_point deadline) {
+  asio::io_context& io = reactor.Context();
+  {
+    MutexLock lock(mutex_);
+    if (!queue_.empty()) return PopLocked();
+    // A post from another thread interrupts the loop (WakeLoopsLocked); one
+    // from a handler this thread runs needs no wake-up.
+    loop_waiters_.push_back(&io);
+  }
+  blocked_in_wait_.fetch_add(1, std::memory_order_relaxed);
+  struct Unregister {
+    PortState& port;
+    asio::io_context& io;
+    ~Unregister() {
+      port.blocked_in_wait_.fetch_sub(1, std::memory_order_relaxed);
+      MutexLock lock(port.mutex_);
+      auto& loops = port.loop_waiters_;
+      loops.erase(std::find(loops.begin(), loops.end(), &io));
+    }
+  } unregister{*this, io};
+  for (;;) {
+    {
+      Reactor::Runner runner(reactor);
+      if (forever) {
+        io.run_one();
+      } else {
+        io.run_one_until(deadline);
+      }
+    }
+    {
+      MutexLock lock(mutex_);
+      if (!queue_.empty()) return PopLocked();
+    }
+    if (!forever && Clock::now() >= deadline) return nullptr;
+  }
+}
+
+bool PortState::SleepForLoop(bool forever, Clock::time_point deadline, bool& unused_offer) {
+  WaitLock lock(mutex_);
+  // wait() re-takes mutex_ before it calls this.
+  const auto woken = [this]()
+                         RO_NO_THREAD_SAFETY_ANALYSIS { return !queue_.empty() || loop_offered_; };
+  ++waiters_;
+  blocked_in_wait_.fetch_add(1, std::memory_order_relaxed);
+  if (forever) {
+    ready_.wait(lock.Native(), woken);
+  } else {
+    ready_.wait_until(lock.Native(), deadline, woken);
+  }
+  blocked_in_wait_.fetch_sub(1, std::memory_order_relaxed);
+  --waiters_;
+  const bool offered = loop_offered_;
+  loop_offered_ = false;
+  // With a message to return, the offer goes on to another sleeper.
+  unused_offer = offered && !queue_.empty();
+  return offered && queue_.empty();
 }
 
 Message PortState::Sleep(int timeout_ms) {

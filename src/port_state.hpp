@@ -25,6 +25,8 @@
 
 namespace ro::detail {
 
+class Reactor;
+
 class PortState : public std::enable_shared_from_this<PortState> {
  public:
   PortState();
@@ -51,7 +53,13 @@ class PortState : public std::enable_shared_from_this<PortState> {
   /// prefix, the rest is dropped (drop-newest).
   std::size_t PostBatch(Message* msgs, std::size_t count);
 
+  /// Waits for a message; 0 waits forever, negative not at all. With the
+  /// library's loop started, the waiting thread drives that loop itself
+  /// when nobody else does (Reactor::TryDrive).
   Message Wait(int timeout_ms);
+  /// The loop is free: one thread sleeping in Wait() on this port should
+  /// drive it (called by the Reactor, with its lock held).
+  void OfferLoop() RO_EXCLUDES(mutex_);
   /// Wait that runs `io` on the calling thread instead of sleeping.
   Message WaitRunning(int timeout_ms, asio::io_context& io);
   Message Get();
@@ -85,6 +93,14 @@ class PortState : public std::enable_shared_from_this<PortState> {
   Message PopLocked() RO_REQUIRES(mutex_);
   // Waits up to `timeout_ms` (0: forever) for a message and takes it.
   Message Sleep(int timeout_ms) RO_EXCLUDES(mutex_);
+  Message WaitDriving(int timeout_ms, Reactor& reactor) RO_EXCLUDES(mutex_);
+  // Runs the library's loop on this thread until a message or the deadline.
+  Message Drive(Reactor& reactor, bool forever, Clock::time_point deadline) RO_EXCLUDES(mutex_);
+  // Sleeps until a message, an offer of the loop, or the deadline. True if
+  // the loop was offered and there is no message; `unused_offer`: it was
+  // offered, but a message came too.
+  bool SleepForLoop(bool forever, Clock::time_point deadline, bool& unused_offer)
+      RO_EXCLUDES(mutex_);
   // Interrupts the loops of threads in WaitRunning().
   void WakeLoopsLocked() RO_REQUIRES(mutex_);
   void NoteActivity() noexcept;
@@ -97,6 +113,7 @@ class PortState : public std::enable_shared_from_this<PortState> {
   std::condition_variable ready_;
   std::deque<Message> queue_ RO_GUARDED_BY(mutex_);
   std::size_t waiters_ RO_GUARDED_BY(mutex_) = 0;
+  bool loop_offered_ RO_GUARDED_BY(mutex_) = false;
   // Threads in WaitRunning().
   std::vector<asio::io_context*> loop_waiters_ RO_GUARDED_BY(mutex_);
   std::size_t max_length_ RO_GUARDED_BY(mutex_) = 0;

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -15,6 +16,7 @@
 #include <fmt/core.h>
 
 #include "link_watcher.hpp"
+#include "port_state.hpp"
 
 namespace ro::detail {
 namespace {
@@ -57,17 +59,94 @@ void Reactor::StartThreadLocked() {
 }
 
 void Reactor::ThreadMain() {
+  // Named for ps, top and perf (and the tests that count its wake-ups).
+  pthread_setname_np(pthread_self(), "ro-reactor");
   for (;;) {
-    Runner runner(*this);
-    // Handlers are library code that does not throw; if one ever does, say
-    // so and keep delivering rather than silently stopping.
-    try {
-      io_.run_one();
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "rodatagram: reactor handler threw: {}\n", e.what());
+    {
+      WaitLock lock(mutex_);
+      ParkLocked(lock.Native());
+      driver_ = Driver::kLibrary;
+    }
+    while (!yield_.load(std::memory_order_acquire)) {
+      Runner runner(*this);
+      // Handlers are library code that does not throw; if one ever does,
+      // say so and keep delivering rather than silently stopping.
+      try {
+        io_.run_one();
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "rodatagram: reactor handler threw: {}\n", e.what());
+      }
+    }
+    // A thread waits on a port: it gets the loop (OfferLoopLocked).
+    MutexLock lock(mutex_);
+    yield_.store(false);
+    driver_ = Driver::kNone;
+    last_drive_end_ = Clock::now();
+    OfferLoopLocked();
+  }
+}
+
+void Reactor::ParkLocked(std::unique_lock<std::mutex>& lock) {
+  std::uint64_t seen = epoch_ - 1;
+  for (;;) {
+    if (driver_ == Driver::kNone) {
+      // Nobody drives: the application is busy (or a sleeper is taking the
+      // loop). Take over once it has been away for kTakeOver.
+      const auto away = Clock::now() - last_drive_end_;
+      if (away >= kTakeOver) return;
+      park_.wait_for(lock, kTakeOver - away);
+    } else if (epoch_ != seen) {
+      // A waiting thread drives: look again in kTakeOver.
+      seen = epoch_;
+      park_.wait_for(lock, kTakeOver);
+    } else {
+      // The same wait is still driving: the application is idle in it.
+      // Sleep without a timeout (zero wake-ups) until that wait ends.
+      deep_ = true;
+      park_.wait(lock);
+      deep_ = false;
     }
   }
 }
+
+bool Reactor::TryDrive(PortState* port) {
+  MutexLock lock(mutex_);
+  if (driver_ == Driver::kNone) {
+    driver_ = Driver::kWaiter;
+    ++epoch_;
+    return true;
+  }
+  sleepers_.push_back(port);
+  if (driver_ == Driver::kLibrary && !yield_.exchange(true)) {
+    // Wakes the library thread out of epoll_wait; it yields after the
+    // handler it is running and offers the loop to a sleeper.
+    asio::post(io_, [] {});
+  }
+  return false;
+}
+
+void Reactor::DoneDriving() {
+  MutexLock lock(mutex_);
+  driver_ = Driver::kNone;
+  last_drive_end_ = Clock::now();
+  OfferLoopLocked();
+  if (deep_) park_.notify_one();
+}
+
+void Reactor::DoneSleeping(PortState* port, bool pass_offer) {
+  MutexLock lock(mutex_);
+  const auto it = std::find(sleepers_.begin(), sleepers_.end(), port);
+  if (it != sleepers_.end()) sleepers_.erase(it);
+  if (pass_offer && driver_ == Driver::kNone) OfferLoopLocked();
+}
+
+void Reactor::OfferLoopLocked() {
+  // The sleeper unregisters under mutex_ before its wait returns, so the
+  // port is alive here.
+  if (!sleepers_.empty()) sleepers_.front()->OfferLoop();
+}
+
+bool Reactor::InLoop() noexcept { return t_depth > 0; }
 
 Reactor::Runner::Runner(Reactor& reactor) : reactor_(reactor) { reactor_.Enter(); }
 Reactor::Runner::~Runner() { reactor_.Leave(); }
@@ -140,10 +219,18 @@ void Reactor::AtForkChild() {
   // Not destroyed first: destroying it would wait for those threads.
   new (&r.gate_) std::condition_variable();
   r.runners_.store(t_depth > 0 ? 1 : 0);
+  new (&r.park_) std::condition_variable();
+  r.yield_.store(false);
   r.io_.notify_fork(asio::execution_context::fork_child);
   LinkWatcher::AtForkChild();
   MutexLock lock(r.mutex_);
   r.fork_pending_.store(false);
+  // Whoever drove the loop in the parent is not here: the new library
+  // thread takes it at once.
+  r.driver_ = Driver::kNone;
+  r.deep_ = false;
+  r.sleepers_.clear();
+  r.last_drive_end_ = {};
   if (r.started_.load()) r.StartThreadLocked();
 }
 

@@ -7,10 +7,13 @@
 // rest of the process (an idle reactor sleeps in epoll_wait with no timers:
 // zero wake-ups).
 //
-// Every thread that runs the io_context (the library thread, and threads
-// waiting on a port that drive the loop themselves) does so through a
-// Runner, so that fork() can bring them all to a stop outside any handler
-// (see AtFork* in reactor.cpp and docs/architecture.md, "fork()").
+// The loop has one driver at a time (docs/architecture.md, "Who runs the
+// loop"): a thread blocked in ro::Wait on an empty port drives it itself
+// when nobody else does, so a datagram it waits for wakes only that thread;
+// the library thread drives while the application is away from Wait (busy)
+// for longer than kTakeOver, and hands the loop back to the next thread that
+// waits. Every thread that runs the loop does so through a Runner, so that
+// fork() can bring them all to a stop outside any handler.
 
 #ifndef RO_SRC_REACTOR_HPP_
 #define RO_SRC_REACTOR_HPP_
@@ -26,6 +29,8 @@
 
 namespace ro::detail {
 
+class PortState;
+
 class Reactor {
  public:
   /// The shared reactor. Its thread is not started yet.
@@ -39,6 +44,25 @@ class Reactor {
 
   /// True once the library thread has been started (in this process).
   bool Started() const noexcept { return started_.load(std::memory_order_acquire); }
+
+  /// How long the application may stay away from Wait, with nobody driving
+  /// the loop, before the library thread drives it again.
+  static constexpr std::chrono::microseconds kTakeOver{1000};
+
+  /// A thread about to block in a wait on `port` (whose queue is empty)
+  /// asks to drive the loop. True: it drives, until DoneDriving(). False:
+  /// another thread drives; the caller is registered as a sleeper (until
+  /// DoneSleeping()) and `port` is offered the loop (PortState::OfferLoop)
+  /// when it becomes free. The library thread, if it drives, is asked to
+  /// stop after its current handler.
+  bool TryDrive(PortState* port) RO_EXCLUDES(mutex_);
+  void DoneDriving() RO_EXCLUDES(mutex_);
+  /// `pass_offer`: the caller was offered the loop but returns a message
+  /// instead; the next sleeper gets the offer.
+  void DoneSleeping(PortState* port, bool pass_offer) RO_EXCLUDES(mutex_);
+
+  /// True if the calling thread is running the loop now.
+  static bool InLoop() noexcept;
 
   /// Marks the calling thread as running the io_context for its scope.
   /// The constructor waits while a fork() is being prepared.
@@ -60,8 +84,14 @@ class Reactor {
   Reactor();
   ~Reactor() = default;
 
+  enum class Driver { kNone, kLibrary, kWaiter };
+  using Clock = std::chrono::steady_clock;
+
   void StartThreadLocked() RO_REQUIRES(mutex_);
-  void ThreadMain();
+  void ThreadMain() RO_EXCLUDES(mutex_);
+  // The library thread waits until it should drive.
+  void ParkLocked(std::unique_lock<std::mutex>& lock) RO_REQUIRES(mutex_);
+  void OfferLoopLocked() RO_REQUIRES(mutex_);
   void Enter() RO_EXCLUDES(mutex_);
   void Leave() RO_EXCLUDES(mutex_);
 
@@ -69,9 +99,9 @@ class Reactor {
   static void AtForkParent();
   static void AtForkChild();
 
-  // Several threads may run the loop at once (the library thread and
-  // waiting threads), so no concurrency hint of 1.
-  asio::io_context io_;
+  // One driver at a time: Asio's single-thread mode (no wake-up of another
+  // thread after each handler).
+  asio::io_context io_{1};
   // Keeps the loop from running out of work, in every process.
   asio::executor_work_guard<asio::io_context::executor_type> work_;
 
@@ -82,6 +112,20 @@ class Reactor {
   std::atomic<int> runners_{0};
   std::atomic<bool> fork_pending_{false};
   std::condition_variable gate_;
+
+  // Who drives the loop. The library thread sleeps on park_ while it does
+  // not; `epoch_` counts the drives of waiting threads, so that a library
+  // thread that finds one drive still going sleeps without a timeout
+  // (`deep_`: the driver wakes it when it stops).
+  Driver driver_ RO_GUARDED_BY(mutex_) = Driver::kNone;
+  std::uint64_t epoch_ RO_GUARDED_BY(mutex_) = 0;
+  Clock::time_point last_drive_end_ RO_GUARDED_BY(mutex_){};
+  bool deep_ RO_GUARDED_BY(mutex_) = false;
+  std::condition_variable park_;
+  // Set when a waiting thread wants the loop from the library thread.
+  std::atomic<bool> yield_{false};
+  // Threads blocked in a wait while another drives, by port.
+  std::vector<PortState*> sleepers_ RO_GUARDED_BY(mutex_);
 };
 
 }  // namespace ro::detail
