@@ -54,13 +54,15 @@ void Reactor::EnsureRunning() {
 }
 
 void Reactor::StartThreadLocked() {
-  std::thread([this] { ThreadMain(); }).detach();
+  std::thread thread([this] { ThreadMain(); });
+  // Named for ps, top and perf (and the tests that count its wake-ups), by
+  // the creator so that the name is there as soon as the thread is.
+  pthread_setname_np(thread.native_handle(), "ro-reactor");
+  thread.detach();
   started_.store(true, std::memory_order_release);
 }
 
 void Reactor::ThreadMain() {
-  // Named for ps, top and perf (and the tests that count its wake-ups).
-  pthread_setname_np(pthread_self(), "ro-reactor");
   for (;;) {
     {
       WaitLock lock(mutex_);

@@ -61,6 +61,24 @@ struct PortStatistics {
 /// concurrently. Order is FIFO across all sources. Assigning to one handle
 /// object while another thread uses *that same handle object* is a data race,
 /// as for any C++ value.
+///
+/// @par Who receives
+/// A thread blocked in WaitMessage() / Wait() on an empty port reads the
+/// library's sockets itself when no other thread does, so a datagram it
+/// waits for wakes only that thread (docs/architecture.md, "Who runs the
+/// loop"); while the application is away from Wait for more than about a
+/// millisecond, the library's own thread reads and queues datagrams. Either
+/// thread may therefore run library work, watchdog handlers included.
+///
+/// @par fork()
+/// Safe after start-up, in both directions: the child gets its own event
+/// loop and library thread, and its own sockets deliver. Inherited sockets
+/// share the kernel socket with the parent: while both processes keep one
+/// open, each datagram goes to one of them; Close() in one process closes
+/// only that process's descriptor, never the other's (a daemon's parent
+/// closes its copies and exits). Fork while no other application thread is
+/// inside a rodatagram call, and do not use in the child a port that another
+/// thread of the parent was blocked on (as for any multithreaded fork).
 class RO_API MessagePort {
  public:
   /// Creates a new, empty queue.
@@ -119,8 +137,11 @@ class RO_API MessagePort {
   void DeferWatchdog(int seconds) const;
 
   /// Replaces what runs when the watchdog fires (*extension*). The handler
-  /// runs on the library's reactor thread; an empty function restores the
-  /// default (log and abort).
+  /// runs on the thread that runs the loop serving the port: the library's
+  /// thread, a thread blocked in a wait, or (for a port that sockets made
+  /// with `<ro/asio.hpp>` post to) the application's io_context, which must
+  /// then be running for the watchdog to fire. An empty function restores
+  /// the default (log and abort).
   void SetWatchdogHandler(std::function<void()> handler) const;
 
   /// Bounds the queue to `max_events` (*extension*); 0 means unbounded (the
