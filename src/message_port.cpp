@@ -137,9 +137,10 @@ Message PortState::WaitDriving(int timeout_ms, Reactor& reactor) {
     if (reactor.TryDrive(this)) {
       struct Done {
         Reactor& reactor;
-        ~Done() { reactor.DoneDriving(); }
+        bool backlog = false;
+        ~Done() { reactor.DoneDriving(backlog); }
       } done{reactor};
-      return Drive(reactor, forever, deadline);
+      return Drive(reactor, forever, deadline, done.backlog);
     }
     bool unused_offer = false;
     const bool offered = SleepForLoop(forever, deadline, unused_offer);
@@ -148,7 +149,8 @@ Message PortState::WaitDriving(int timeout_ms, Reactor& reactor) {
   }
 }
 
-Message PortState::Drive(Reactor& reactor, bool forever, Clock::time_point deadline) {
+Message PortState::Drive(Reactor& reactor, bool forever, Clock::time_point deadline,
+                         bool& backlog) {
   asio::io_context& io = reactor.Context();
   {
     MutexLock lock(mutex_);
@@ -179,7 +181,11 @@ Message PortState::Drive(Reactor& reactor, bool forever, Clock::time_point deadl
     }
     {
       MutexLock lock(mutex_);
-      if (!queue_.empty()) return PopLocked();
+      if (!queue_.empty()) {
+        Message msg = PopLocked();
+        backlog = !queue_.empty();
+        return msg;
+      }
     }
     if (!forever && Clock::now() >= deadline) return nullptr;
   }

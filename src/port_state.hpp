@@ -95,7 +95,9 @@ class PortState : public std::enable_shared_from_this<PortState> {
   Message Sleep(int timeout_ms) RO_EXCLUDES(mutex_);
   Message WaitDriving(int timeout_ms, Reactor& reactor) RO_EXCLUDES(mutex_);
   // Runs the library's loop on this thread until a message or the deadline.
-  Message Drive(Reactor& reactor, bool forever, Clock::time_point deadline) RO_EXCLUDES(mutex_);
+  // `backlog`: events are still queued after the one returned.
+  Message Drive(Reactor& reactor, bool forever, Clock::time_point deadline, bool& backlog)
+      RO_EXCLUDES(mutex_);
   // Sleeps until a message, an offer of the loop, or the deadline. True if
   // the loop was offered and there is no message; `unused_offer`: it was
   // offered, but a message came too.

@@ -91,6 +91,10 @@ void Reactor::ThreadMain() {
 void Reactor::ParkLocked(std::unique_lock<std::mutex>& lock) {
   std::uint64_t seen = epoch_ - 1;
   for (;;) {
+    if (hand_over_) {
+      hand_over_ = false;
+      if (driver_ == Driver::kNone) return;
+    }
     if (driver_ == Driver::kNone) {
       // Nobody drives: the application is busy (or a sleeper is taking the
       // loop). Take over once it has been away for kTakeOver.
@@ -116,6 +120,7 @@ bool Reactor::TryDrive(PortState* port) {
   if (driver_ == Driver::kNone) {
     driver_ = Driver::kWaiter;
     ++epoch_;
+    busy_ = Clock::now() - last_drive_end_ >= kBusy;
     return true;
   }
   sleepers_.push_back(port);
@@ -127,12 +132,17 @@ bool Reactor::TryDrive(PortState* port) {
   return false;
 }
 
-void Reactor::DoneDriving() {
+void Reactor::DoneDriving(bool backlog) {
   MutexLock lock(mutex_);
   driver_ = Driver::kNone;
   last_drive_end_ = Clock::now();
   OfferLoopLocked();
-  if (deep_) park_.notify_one();
+  if (backlog && busy_ && sleepers_.empty()) {
+    hand_over_ = true;
+    park_.notify_one();
+  } else if (deep_) {
+    park_.notify_one();
+  }
 }
 
 void Reactor::DoneSleeping(PortState* port, bool pass_offer) {
@@ -231,6 +241,8 @@ void Reactor::AtForkChild() {
   // thread takes it at once.
   r.driver_ = Driver::kNone;
   r.deep_ = false;
+  r.busy_ = false;
+  r.hand_over_ = false;
   r.sleepers_.clear();
   r.last_drive_end_ = {};
   if (r.started_.load()) r.StartThreadLocked();

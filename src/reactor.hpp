@@ -48,6 +48,11 @@ class Reactor {
   /// How long the application may stay away from Wait, with nobody driving
   /// the loop, before the library thread drives it again.
   static constexpr std::chrono::microseconds kTakeOver{1000};
+  /// An application that spent at least this long between two drives (it
+  /// works on what it receives) is busy: when its next drive leaves events
+  /// queued, the library thread takes the loop at once and reads while the
+  /// application works through them (pipelining; one wake-up per batch).
+  static constexpr std::chrono::microseconds kBusy{50};
 
   /// A thread about to block in a wait on `port` (whose queue is empty)
   /// asks to drive the loop. True: it drives, until DoneDriving(). False:
@@ -56,7 +61,8 @@ class Reactor {
   /// when it becomes free. The library thread, if it drives, is asked to
   /// stop after its current handler.
   bool TryDrive(PortState* port) RO_EXCLUDES(mutex_);
-  void DoneDriving() RO_EXCLUDES(mutex_);
+  /// `backlog`: the driver leaves events queued on its port.
+  void DoneDriving(bool backlog) RO_EXCLUDES(mutex_);
   /// `pass_offer`: the caller was offered the loop but returns a message
   /// instead; the next sleeper gets the offer.
   void DoneSleeping(PortState* port, bool pass_offer) RO_EXCLUDES(mutex_);
@@ -121,6 +127,10 @@ class Reactor {
   std::uint64_t epoch_ RO_GUARDED_BY(mutex_) = 0;
   Clock::time_point last_drive_end_ RO_GUARDED_BY(mutex_){};
   bool deep_ RO_GUARDED_BY(mutex_) = false;
+  // The last gap between two drives was at least kBusy.
+  bool busy_ RO_GUARDED_BY(mutex_) = false;
+  // A busy application left a backlog: the library thread drives now.
+  bool hand_over_ RO_GUARDED_BY(mutex_) = false;
   std::condition_variable park_;
   // Set when a waiting thread wants the loop from the library thread.
   std::atomic<bool> yield_{false};
