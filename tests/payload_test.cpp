@@ -54,36 +54,56 @@ struct Loop {
   ro::DatagramSocket sender;
 };
 
-// The receive scratch of a draining thread in /proc/self/smaps: its 2 MiB
-// mapping, how much of it is resident (kB), and whether it was mapped
-// without a commit charge (VmFlags "nr"). Several threads may drain; the
-// largest resident one is reported. False if no such mapping exists.
-bool ScratchMappings(long& worst_rss_kb, int& count) {
+// The receive scratches of the draining threads in /proc/self/smaps: each
+// is a 2 MiB read-write mapping between two inaccessible guard pages. How
+// many there are, the largest resident size (kB), and whether each was
+// mapped without a commit charge (VmFlags "nr").
+struct Scratches {
+  int count = 0;
+  long worst_rss_kb = 0;
+  bool all_noreserve = true;
+};
+
+struct Mapping {
+  unsigned long start = 0, end = 0;
+  std::string perms;
+  long rss_kb = 0;
+  bool noreserve = false;
+};
+
+Scratches FindScratches() {
+  std::vector<Mapping> maps;
   std::ifstream smaps("/proc/self/smaps");
   std::string line;
-  long size_kb = -1;
-  long rss_kb = 0;
-  worst_rss_kb = 0;
-  count = 0;
   while (std::getline(smaps, line)) {
     std::istringstream in(line);
-    std::string key;
-    in >> key;
-    if (key == "Size:") {
-      in >> size_kb;
-    } else if (key == "Rss:") {
-      in >> rss_kb;
-    } else if (key == "VmFlags:" && size_kb == 2048) {
+    std::string first;
+    in >> first;
+    const auto dash = first.find('-');
+    if (dash != std::string::npos && first.back() != ':') {
+      Mapping m;
+      m.start = std::stoul(first.substr(0, dash), nullptr, 16);
+      m.end = std::stoul(first.substr(dash + 1), nullptr, 16);
+      in >> m.perms;
+      maps.push_back(m);
+    } else if (!maps.empty() && first == "Rss:") {
+      in >> maps.back().rss_kb;
+    } else if (!maps.empty() && first == "VmFlags:") {
       std::string flag;
-      bool noreserve = false;
-      while (in >> flag) noreserve = noreserve || flag == "nr";
-      if (noreserve) {
-        ++count;
-        worst_rss_kb = std::max(worst_rss_kb, rss_kb);
-      }
+      while (in >> flag) maps.back().noreserve = maps.back().noreserve || flag == "nr";
     }
   }
-  return count > 0;
+  Scratches found;
+  for (std::size_t i = 1; i + 1 < maps.size(); ++i) {
+    const Mapping& m = maps[i];
+    const bool guarded = maps[i - 1].end == m.start && maps[i - 1].perms == "---p" &&
+                         maps[i + 1].start == m.end && maps[i + 1].perms == "---p";
+    if (m.end - m.start != (2UL << 20) || m.perms != "rw-p" || !guarded) continue;
+    ++found.count;
+    found.worst_rss_kb = std::max(found.worst_rss_kb, m.rss_kb);
+    found.all_noreserve = found.all_noreserve && m.noreserve;
+  }
+  return found;
 }
 
 // Memory on demand: a process that receives small datagrams holds only the
@@ -102,11 +122,10 @@ TEST(Payload, SmallDatagramsMakeOnlyAFewPagesOfTheReceiveScratchResident) {
     }
     ASSERT_EQ(ReceiveMany(port, kBatch).size(), kBatch);
   }
-  long rss_kb = 0;
-  int mappings = 0;
-  ASSERT_TRUE(ScratchMappings(rss_kb, mappings))
-      << "no 2 MiB receive scratch mapped without a commit charge (MAP_NORESERVE)";
-  EXPECT_LE(rss_kb, 32 * 4) << "more than one page per slot is resident";
+  const Scratches scratches = FindScratches();
+  ASSERT_GT(scratches.count, 0) << "no guarded 2 MiB receive scratch in /proc/self/smaps";
+  EXPECT_TRUE(scratches.all_noreserve) << "a scratch takes a commit charge (no MAP_NORESERVE)";
+  EXPECT_LE(scratches.worst_rss_kb, 32 * 4) << "more than one page per slot is resident";
 }
 
 TEST(Payload, EmptyStringDatagramArrivesWithSizeZero) {
