@@ -877,6 +877,16 @@ TaskTimes ReadTaskTimes(pid_t pid) {
   return t;
 }
 
+// Resident memory of a process, kB (VmRSS); -1 if unreadable.
+long RssKb(pid_t pid) {
+  std::ifstream status(fs::path("/proc") / std::to_string(pid) / "status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
 void SuiteIdle(const Options& o, Report& r) {
   const auto contenders = Contenders(o);
   // Idle processes do not disturb each other: run them all at once.
@@ -899,18 +909,22 @@ void SuiteIdle(const Options& o, Report& r) {
   r.md += fmt::format(
       "## Idle: a bound socket and a thread waiting for it, over {} s\n\n"
       "Summed over every thread of the process (/proc/<pid>/task/*): CPU time from schedstat "
-      "(utime+stime ticks in brackets) and context switches, which count wake-ups.\n\n"
-      "| process | threads | CPU (us) | voluntary switches | involuntary switches |\n"
-      "|---|---|---|---|---|\n",
+      "(utime+stime ticks in brackets) and context switches, which count wake-ups. RSS is "
+      "the process's resident memory (VmRSS) at the end: a minimal program with one bound "
+      "socket.\n\n"
+      "| process | threads | CPU (us) | voluntary switches | involuntary switches | RSS (KiB) |\n"
+      "|---|---|---|---|---|---|\n",
       o.idle_seconds);
   long long ours = -1;
+  std::map<std::string, long> rss;
   for (std::size_t i = 0; i < children.size(); ++i) {
     const TaskTimes a = ReadTaskTimes(children[i].Pid());
     const TaskTimes& b = before[i];
-    r.md +=
-        fmt::format("| {} | {} | {:.0f} ({} ticks) | {} | {} |\n", contenders[i].name, a.threads,
-                    static_cast<double>(a.cpu_ns - b.cpu_ns) / 1e3, a.ticks - b.ticks,
-                    a.voluntary - b.voluntary, a.involuntary - b.involuntary);
+    rss[contenders[i].name] = RssKb(children[i].Pid());
+    r.md += fmt::format("| {} | {} | {:.0f} ({} ticks) | {} | {} | {} |\n", contenders[i].name,
+                        a.threads, static_cast<double>(a.cpu_ns - b.cpu_ns) / 1e3,
+                        a.ticks - b.ticks, a.voluntary - b.voluntary, a.involuntary - b.involuntary,
+                        rss[contenders[i].name]);
     r.runs << fmt::format("idle\t-\t1\t{}\t{}\t{}\t{}\n", contenders[i].name, a.cpu_ns - b.cpu_ns,
                           a.voluntary - b.voluntary, a.involuntary - b.involuntary);
     if (contenders[i].name == "rodatagram" && ready[i]) {
@@ -920,6 +934,12 @@ void SuiteIdle(const Options& o, Report& r) {
   r.md += "\n";
   r.targets.push_back(fmt::format("| Idle: wake-ups in {} s | 0 | {} | {} | - |", o.idle_seconds,
                                   ours, ours == 0 ? "met" : "**missed**"));
+  if (rss.count("rodatagram") != 0 && rss.count("Asio") != 0 && rss["Asio"] > 0) {
+    const double ratio = static_cast<double>(rss["rodatagram"]) / static_cast<double>(rss["Asio"]);
+    r.targets.push_back(
+        fmt::format("| RSS of a minimal program vs plain Asio | <= 1.20x | {} | {} | - |",
+                    Ratio(ratio), ratio <= 1.2 ? "met" : "**missed**"));
+  }
 }
 
 // ------------------------------------------------------------------ memory --
@@ -956,8 +976,8 @@ void SuiteMemory(const Options& o, Report& r) {
   r.runs << fmt::format("memory\t64\t1\trodatagram\t{:.1f}\n", per_event);
   const double overhead = per_event - 64;
   r.targets.push_back(
-      fmt::format("| Memory overhead per queued 64 B event | <= 160 B | {:.1f} B | {} | - |",
-                  overhead, overhead <= 160 ? "met" : "**missed**"));
+      fmt::format("| Memory overhead per queued 64 B event | <= 128 B | {:.1f} B | {} | - |",
+                  overhead, overhead <= 128 ? "met" : "**missed**"));
 }
 
 // ------------------------------------------------------------------- scale --

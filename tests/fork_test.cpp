@@ -111,6 +111,12 @@ TEST_F(Fork, AChildsCloseOfAnInheritedSocketNeitherHangsNorStopsTheParents) {
 // Forks while the library thread is busy draining a flood: the child must
 // not inherit a socket lock held mid-drain.
 TEST_F(Fork, ForkingDuringAFloodLeavesNoLockHeldInTheChild) {
+#if defined(__SANITIZE_THREAD__)
+  // ThreadSanitizer's runtime aborts the child here ("dup thread with used
+  // id": the child's new library thread reuses the id of a parent thread it
+  // still lists); the other fork tests cover ThreadSanitizer.
+  GTEST_SKIP() << "ThreadSanitizer cannot follow this child";
+#endif
   std::atomic<bool> stop{false};
   const int target = receiver_.GetLocalPort();
   std::thread flood([&] {
