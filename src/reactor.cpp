@@ -117,14 +117,20 @@ void Reactor::ParkLocked(std::unique_lock<std::mutex>& lock) {
 
 bool Reactor::TryDrive(PortState* port) {
   MutexLock lock(mutex_);
+  // The application's time between two waits that found nothing queued: a
+  // busy application works on batches; an echo answers one datagram.
+  const auto now = Clock::now();
+  busy_ = now - last_try_ >= kBusy;
+  last_try_ = now;
   if (driver_ == Driver::kNone) {
     driver_ = Driver::kWaiter;
     ++epoch_;
-    busy_ = Clock::now() - last_drive_end_ >= kBusy;
     return true;
   }
   sleepers_.push_back(port);
-  if (driver_ == Driver::kLibrary && !yield_.exchange(true)) {
+  // A busy application leaves the loop to the library thread, which reads
+  // while it works; any other takes the loop back.
+  if (driver_ == Driver::kLibrary && !busy_ && !yield_.exchange(true)) {
     // Wakes the library thread out of epoll_wait; it yields after the
     // handler it is running and offers the loop to a sleeper.
     asio::post(io_, [] {});
@@ -242,6 +248,7 @@ void Reactor::AtForkChild() {
   r.driver_ = Driver::kNone;
   r.deep_ = false;
   r.busy_ = false;
+  r.last_try_ = {};
   r.hand_over_ = false;
   r.sleepers_.clear();
   r.last_drive_end_ = {};

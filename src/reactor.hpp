@@ -48,10 +48,11 @@ class Reactor {
   /// How long the application may stay away from Wait, with nobody driving
   /// the loop, before the library thread drives it again.
   static constexpr std::chrono::microseconds kTakeOver{1000};
-  /// An application that spent at least this long between two drives (it
-  /// works on what it receives) is busy: when its next drive leaves events
-  /// queued, the library thread takes the loop at once and reads while the
-  /// application works through them (pipelining; one wake-up per batch).
+  /// An application that waits on an empty port at least this long after it
+  /// last did (it works on what it receives) is busy: when its drive leaves
+  /// events queued, the library thread takes the loop at once and reads
+  /// while the application works through them (pipelining; one wake-up per
+  /// batch), and it does not take the loop back from the library thread.
   static constexpr std::chrono::microseconds kBusy{50};
 
   /// A thread about to block in a wait on `port` (whose queue is empty)
@@ -127,8 +128,10 @@ class Reactor {
   std::uint64_t epoch_ RO_GUARDED_BY(mutex_) = 0;
   Clock::time_point last_drive_end_ RO_GUARDED_BY(mutex_){};
   bool deep_ RO_GUARDED_BY(mutex_) = false;
-  // The last gap between two drives was at least kBusy.
+  // The application waited on an empty port at least kBusy after it last
+  // did (last_try_): it works on what it receives.
   bool busy_ RO_GUARDED_BY(mutex_) = false;
+  Clock::time_point last_try_ RO_GUARDED_BY(mutex_){};
   // A busy application left a backlog: the library thread drives now.
   bool hand_over_ RO_GUARDED_BY(mutex_) = false;
   std::condition_variable park_;
