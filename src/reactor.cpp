@@ -117,11 +117,10 @@ void Reactor::ParkLocked(std::unique_lock<std::mutex>& lock) {
 
 bool Reactor::TryDrive(PortState* port) {
   MutexLock lock(mutex_);
-  // The application's time between two waits that found nothing queued: a
-  // busy application works on batches; an echo answers one datagram.
-  const auto now = Clock::now();
-  busy_ = now - last_try_ >= kBusy;
-  last_try_ = now;
+  // How long the application worked since a wait last blocked (drove or
+  // slept) and returned: a busy one works through batches, an echo
+  // answers one datagram. Time spent blocked does not count.
+  busy_ = Clock::now() - last_return_ >= kBusy;
   if (driver_ == Driver::kNone) {
     driver_ = Driver::kWaiter;
     ++epoch_;
@@ -142,6 +141,7 @@ void Reactor::DoneDriving(bool backlog) {
   MutexLock lock(mutex_);
   driver_ = Driver::kNone;
   last_drive_end_ = Clock::now();
+  last_return_ = last_drive_end_;
   OfferLoopLocked();
   if (backlog && busy_ && sleepers_.empty()) {
     hand_over_ = true;
@@ -155,6 +155,7 @@ void Reactor::DoneSleeping(PortState* port, bool pass_offer) {
   MutexLock lock(mutex_);
   const auto it = std::find(sleepers_.begin(), sleepers_.end(), port);
   if (it != sleepers_.end()) sleepers_.erase(it);
+  last_return_ = Clock::now();
   if (pass_offer && driver_ == Driver::kNone) OfferLoopLocked();
 }
 
@@ -248,7 +249,7 @@ void Reactor::AtForkChild() {
   r.driver_ = Driver::kNone;
   r.deep_ = false;
   r.busy_ = false;
-  r.last_try_ = {};
+  r.last_return_ = {};
   r.hand_over_ = false;
   r.sleepers_.clear();
   r.last_drive_end_ = {};

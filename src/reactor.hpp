@@ -48,11 +48,12 @@ class Reactor {
   /// How long the application may stay away from Wait, with nobody driving
   /// the loop, before the library thread drives it again.
   static constexpr std::chrono::microseconds kTakeOver{1000};
-  /// An application that waits on an empty port at least this long after it
-  /// last did (it works on what it receives) is busy: when its drive leaves
-  /// events queued, the library thread takes the loop at once and reads
-  /// while the application works through them (pipelining; one wake-up per
-  /// batch), and it does not take the loop back from the library thread.
+  /// An application that works at least this long after a blocking wait
+  /// returned, before it waits on an empty port again, is busy: when its
+  /// drive leaves events queued, the library thread takes the loop at once
+  /// and reads while the application works through them (pipelining; one
+  /// wake-up per batch), and it does not take the loop back from the
+  /// library thread.
   static constexpr std::chrono::microseconds kBusy{50};
 
   /// A thread about to block in a wait on `port` (whose queue is empty)
@@ -128,10 +129,10 @@ class Reactor {
   std::uint64_t epoch_ RO_GUARDED_BY(mutex_) = 0;
   Clock::time_point last_drive_end_ RO_GUARDED_BY(mutex_){};
   bool deep_ RO_GUARDED_BY(mutex_) = false;
-  // The application waited on an empty port at least kBusy after it last
-  // did (last_try_): it works on what it receives.
+  // The application worked at least kBusy since a blocking wait last
+  // returned (last_return_) before it waited on an empty port again.
   bool busy_ RO_GUARDED_BY(mutex_) = false;
-  Clock::time_point last_try_ RO_GUARDED_BY(mutex_){};
+  Clock::time_point last_return_ RO_GUARDED_BY(mutex_){};
   // A busy application left a backlog: the library thread drives now.
   bool hand_over_ RO_GUARDED_BY(mutex_) = false;
   std::condition_variable park_;
