@@ -62,13 +62,24 @@ bool PortState::Post(Message msg) {
 std::size_t PortState::PostBatch(Message* msgs, std::size_t count) {
   std::size_t accepted = 0;
   std::size_t waiters = 0;
+  std::size_t total = 0;  // charged outside the lock
+  for (std::size_t i = 0; i < count; ++i) total += Cost(msgs[i]);
   {
     MutexLock lock(mutex_);
-    // Drop-newest: the queue takes a prefix of the batch.
-    for (; accepted < count; ++accepted) {
-      const std::size_t cost = Cost(msgs[accepted]);
-      if (!FitsLocked(cost)) break;
-      AppendLocked(std::move(msgs[accepted]), cost);
+    if (max_length_ == 0 && (max_bytes_ == 0 || queued_bytes_ + total <= max_bytes_)) {
+      // The whole batch fits: append it with the counters updated once.
+      for (std::size_t i = 0; i < count; ++i) queue_.push_back(std::move(msgs[i]));
+      accepted = count;
+      queued_bytes_ += total;
+      posted_ += count;
+      high_water_ = std::max(high_water_, queue_.size());
+    } else {
+      // Drop-newest: the queue takes a prefix of the batch.
+      for (; accepted < count; ++accepted) {
+        const std::size_t cost = Cost(msgs[accepted]);
+        if (!FitsLocked(cost)) break;
+        AppendLocked(std::move(msgs[accepted]), cost);
+      }
     }
     dropped_ += count - accepted;
     waiters = waiters_;
@@ -106,13 +117,20 @@ Message PortState::PopLocked() {
 
 Message PortState::Wait(int timeout_ms) {
   NoteActivity();
-  Reactor& reactor = Reactor::Instance();
-  // Without the library's loop there is nothing to drive (sockets on the
-  // application's own io_context, PostMessage only); a handler that waits
-  // (nested in the loop) sleeps rather than drive it again.
-  Message msg = timeout_ms >= 0 && reactor.Started() && !Reactor::InLoop()
-                    ? WaitDriving(timeout_ms, reactor)
-                    : Sleep(timeout_ms);
+  Message msg;
+  {
+    // The common case while datagrams arrive: one lock, no clock.
+    MutexLock lock(mutex_);
+    if (!queue_.empty()) msg = PopLocked();
+  }
+  if (!msg && timeout_ms >= 0) {
+    Reactor& reactor = Reactor::Instance();
+    // Without the library's loop there is nothing to drive (sockets on the
+    // application's own io_context, PostMessage only); a handler that waits
+    // (nested in the loop) sleeps rather than drive it again.
+    msg = reactor.Started() && !Reactor::InLoop() ? WaitDriving(timeout_ms, reactor)
+                                                  : Sleep(timeout_ms);
+  }
   NoteActivity();
   return msg;
 }
