@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -127,8 +128,8 @@ TEST(WaitDrivesTheLoop, AnEchoInWaitDoesNotWakeTheLibraryThreadPerDatagram) {
   // thread looks every 1 ms whether the application still waits, and a
   // wait that lasts longer than that (a preempted round on a loaded
   // machine) costs it one more.
-  EXPECT_LE(woken, 4 * ms.count() + 50) << "the library thread woke " << woken << " times for " << kRounds
-                                << " datagrams in " << ms.count() << " ms";
+  EXPECT_LE(woken, 4 * ms.count() + 50) << "the library thread woke " << woken << " times for "
+                                        << kRounds << " datagrams in " << ms.count() << " ms";
 }
 
 TEST(WaitDrivesTheLoop, TheLibraryThreadDeliversWhileTheApplicationIsBusy) {
@@ -176,6 +177,48 @@ TEST(WaitDrivesTheLoop, SeveralThreadsWaitingOnSeveralPortsAllGetTheirDatagrams)
   for (auto& c : clients) c.join();
   for (auto& e : echoes) e.join();
   EXPECT_EQ(answered.load(), kThreads * kRounds);
+}
+
+// Several threads waiting on one port share the loop: one drives, the
+// others sleep and are offered the loop; every datagram reaches exactly one.
+TEST(WaitDrivesTheLoop, SeveralThreadsWaitingOnOnePortEachGetDistinctDatagrams) {
+  constexpr int kThreads = 3;
+  constexpr int kCount = 3000;
+  ro::MessagePort port;
+  ro::DatagramSocket server = MakeReceiver(port);
+  std::vector<std::vector<int>> seen(kThreads);
+  std::vector<std::thread> waiters;
+  std::atomic<int> total{0};
+  for (int t = 0; t < kThreads; ++t) {
+    waiters.emplace_back([&, t] {
+      while (total.load() < kCount) {
+        const ro::Message msg = ro::Wait(200, port);
+        const auto* event = msg ? msg->As<ro::DatagramEvent>() : nullptr;
+        if (event == nullptr) continue;
+        seen[static_cast<std::size_t>(t)].push_back(std::stoi(event->GetString()));
+        ++total;
+      }
+    });
+  }
+  Peer peer;
+  for (int i = 0; i < kCount; ++i) {
+    ASSERT_TRUE(peer.Send(server.GetLocalPort(), std::to_string(i)));
+    if (i % 64 == 63) {  // stay inside the default receive buffer
+      (void)ro_test::WaitFor([&] { return total.load() > i - 64; }, 3s);
+    }
+  }
+  const bool all = ro_test::WaitFor([&] { return total.load() >= kCount; }, 10s);
+  total = kCount;  // lets every waiter finish
+  for (auto& w : waiters) w.join();
+  EXPECT_TRUE(all) << "only " << total.load() << " of " << kCount << " datagrams arrived";
+  std::vector<int> every;
+  for (const auto& v : seen) every.insert(every.end(), v.begin(), v.end());
+  std::sort(every.begin(), every.end());
+  EXPECT_EQ(every.size(), static_cast<std::size_t>(kCount));
+  EXPECT_TRUE(std::adjacent_find(every.begin(), every.end()) == every.end())
+      << "a datagram was delivered twice";
+  const ro::SocketStatistics stats = server.GetStatistics();
+  EXPECT_EQ(stats.dropped_by_kernel, 0u);
 }
 
 // A PostMessage from another thread interrupts a thread that drives the loop.
