@@ -89,6 +89,25 @@ inline std::uint64_t SumBytes(const void* data, std::size_t size) noexcept {
   return sum;
 }
 
+/// The application's work per datagram in the "work" suite: `iterations`
+/// rounds of a 64-bit LCG the compiler cannot fold, the same loop in every
+/// contender; the driver calibrates `iterations` to about 1 us on this
+/// machine and passes the same count to everyone (work=<iterations>).
+inline std::uint64_t Work(std::uint64_t iterations, std::uint64_t seed) noexcept {
+  std::uint64_t x = seed;
+  for (std::uint64_t i = 0; i < iterations; ++i) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    asm volatile("" : "+r"(x));
+  }
+  return x;
+}
+
+/// What Work() returned, kept so that the loop is never optimised out.
+inline std::uint64_t& WorkSink() noexcept {
+  static std::uint64_t sink = 0;
+  return sink;
+}
+
 /// Byte `j` of datagram `i` as the driver's sender fills it.
 inline unsigned char PatternByte(std::uint64_t i, std::size_t j) noexcept {
   return static_cast<unsigned char>((i * 7 + j) & 0xff);

@@ -4,9 +4,9 @@
 // The benchmark driver: starts each contender as its own process, feeds it
 // datagrams on 127.0.0.1 only, checks what it got, and writes the results.
 //
-//   bench_driver --out DIR [--suites drain,pingpong,idle,memory,scale]
+//   bench_driver --out DIR [--suites drain,work,pingpong,idle,memory,scale]
 //                [--rounds 5] [--n 100000] [--sizes 64,1200]
-//                [--rtts 20000] [--pp-rounds 3] [--idle-seconds 5]
+//                [--rtts 20000] [--pp-rounds 3] [--idle-seconds 5] [--work-ns 1000]
 //                [--bin-dir DIR] [--node-script FILE] [--node BIN]
 //                [--contenders "C recvfrom,rodatagram"] [--scale-sockets 1000]
 //
@@ -401,7 +401,7 @@ struct Options {
   fs::path bin_dir;
   fs::path node_script;
   std::string node = "node";
-  std::vector<std::string> suites = {"drain", "pingpong", "idle", "memory", "scale"};
+  std::vector<std::string> suites = {"drain", "work", "pingpong", "idle", "memory", "scale"};
   std::vector<std::string> only;  // contender names to run; empty = all
   int rounds = 5;
   std::uint64_t n = 100000;
@@ -410,6 +410,8 @@ struct Options {
   int pp_rounds = 3;
   int idle_seconds = 5;
   int scale_sockets = 1000;
+  // The application's work per datagram in the "work" suite.
+  int work_ns = 1000;
   // Asked of every receiver; the run raises net.core.rmem_max to allow it.
   long rcvbuf = 256L << 20;
 };
@@ -424,6 +426,9 @@ std::vector<Contender> Contenders(const Options& o) {
   std::vector<Contender> all = {
       {"C recvfrom", {bin("rx_c_recvfrom")}},
       {"C recvmmsg", {bin("rx_c_recvmmsg")}},
+      // The limit for one socket read by one thread with what rodatagram
+      // asks of the kernel by default (the destination of each datagram).
+      {"C recvmmsg +pktinfo", {bin("rx_c_recvmmsg"), "pktinfo=1"}},
       {"Asio", {bin("rx_asio")}},
       {"Node.js dgram", {o.node, o.node_script.string()}},
       {"rodatagram", {bin("rx_rodatagram")}},
@@ -435,7 +440,6 @@ std::vector<Contender> Contenders(const Options& o) {
   if (o.only.empty()) return all;
   // Experiments for profiling, run only when named: what rodatagram's
   // per-datagram socket options cost a plain recvmmsg loop in the kernel.
-  all.push_back({"C recvmmsg +pktinfo", {bin("rx_c_recvmmsg"), "pktinfo=1"}});
   all.push_back({"C recvmmsg +ovfl", {bin("rx_c_recvmmsg"), "ovfl=1"}});
   all.push_back({"C recvmmsg +pktinfo+ovfl", {bin("rx_c_recvmmsg"), "pktinfo=1", "ovfl=1"}});
   all.push_back({"C recvmmsg stride 68 KiB", {bin("rx_c_recvmmsg"), "stride=69696"}});
@@ -604,10 +608,95 @@ void SuiteDrain(const Options& o, Report& r) {
                                       variant, Ratio(ratio), ratio >= 1.2 ? "met" : "**missed**",
                                       Ratio(limit_rate / Median(d["C recvfrom"]))));
     }
+    // Issue 11: the default mode against the bare recvmmsg(32) loop that
+    // also asks for IP_PKTINFO (the limit here), and its CPU per datagram.
+    if (d.count("C recvmmsg +pktinfo") != 0) {
+      const double ratio = ours / Median(d["C recvmmsg +pktinfo"]);
+      r.targets.push_back(fmt::format(
+          "| Drain 64 B, default mode, vs bare recvmmsg(32) + IP_PKTINFO | >= 0.95x | {} | {} | "
+          "1.00x |",
+          Ratio(ratio), ratio >= 0.95 ? "met" : "**missed**"));
+    }
+    {
+      auto& cpu = r.drain_cpu[64];
+      const double ratio = Median(cpu["rodatagram"]) / Median(cpu["C recvfrom"]);
+      r.targets.push_back(fmt::format(
+          "| CPU per delivered datagram, drain 64 B, default mode, vs C recvfrom | <= 1.15x | {} "
+          "| {} | {} |",
+          Ratio(ratio), ratio <= 1.15 ? "met" : "**missed**",
+          Ratio(Median(cpu["C recvmmsg +pktinfo"]) / Median(cpu["C recvfrom"]))));
+    }
     const double vs_mmsg = ours / Median(d["C recvmmsg"]);
     r.targets.push_back(fmt::format(
         "| Drain 64 B vs C recvmmsg (for context) | - | {} | - | 1.00x |", Ratio(vs_mmsg)));
   }
+}
+
+// -------------------------------------------------------------------- work --
+
+// Iterations of bench::Work that take `ns` on this machine: the minimum over
+// a few timings (other load only makes a timing longer).
+std::uint64_t CalibrateWork(int ns) {
+  constexpr std::uint64_t kProbe = 20'000'000;
+  double best = 1e18;
+  for (int i = 0; i < 5; ++i) {
+    const std::int64_t t0 = bench::NowNs();
+    bench::WorkSink() ^= bench::Work(kProbe, static_cast<std::uint64_t>(i));
+    best = std::min(best, static_cast<double>(bench::NowNs() - t0));
+  }
+  return static_cast<std::uint64_t>(static_cast<double>(kProbe) * ns / best + 0.5);
+}
+
+// Drain 64 B in which the application spends a fixed ~1 us of CPU on every
+// datagram (the same calibrated loop and count in every contender): a
+// single-threaded loop pays kernel + work in series; rodatagram's library
+// thread can read while the application works.
+void SuiteWork(const Options& o, Report& r) {
+  const std::uint64_t iterations = CalibrateWork(o.work_ns);
+  std::vector<Contender> contenders;
+  for (const Contender& c : Contenders(o)) {
+    if (c.name == "C recvfrom" || c.name == "C recvmmsg +pktinfo" || c.name == "rodatagram" ||
+        c.name == "rodatagram Wait(io)") {
+      contenders.push_back(c);
+    }
+  }
+  std::map<std::string, std::vector<double>> pps;
+  for (int round = 0; round < o.rounds; ++round) {
+    for (std::size_t k = 0; k < contenders.size(); ++k) {
+      const Contender& c = contenders[(k + static_cast<std::size_t>(round)) % contenders.size()];
+      const auto argv =
+          With(c.argv, {"drain", fmt::format("n={}", o.n), fmt::format("rcvbuf={}", o.rcvbuf),
+                        fmt::format("work={}", iterations)});
+      DrainRun run = RunDrain(argv, o.n, 64);
+      if (!run.valid) run = RunDrain(argv, o.n, 64);
+      r.runs << fmt::format("work\t64\t{}\t{}\t{:.0f}\t{:.0f}\t{}\t{}\n", round + 1, c.name,
+                            run.pps, run.cpu_ns, run.valid ? "valid" : "invalid", run.note);
+      r.runs.flush();
+      std::fprintf(stderr, "work: %-20s round %d: %s%s\n", c.name.c_str(), round + 1,
+                   Kpps(run.pps).c_str(), run.valid ? "" : " (invalid)");
+      if (run.valid) pps[c.name].push_back(run.pps);
+    }
+  }
+  r.md += fmt::format(
+      "## Drain with ~{} ns of work per datagram\n\n"
+      "As the drain (64 B, N = {}), but the application runs `bench::Work` for {} iterations "
+      "(calibrated to ~{} ns here) on every datagram, the same loop and count in every "
+      "contender. The single-threaded C loops pay the kernel and the work in series.\n\n"
+      "| receiver | pps median (min-max) | vs C recvfrom | valid runs |\n|---|---|---|---|\n",
+      o.work_ns, o.n, iterations, o.work_ns);
+  const double base = Median(pps["C recvfrom"]);
+  for (const Contender& c : contenders) {
+    const auto& v = pps[c.name];
+    r.md += fmt::format("| {} | {} ({}-{}) | {} | {}/{} |\n", c.name, Kpps(Median(v)), Kpps(Min(v)),
+                        Kpps(Max(v)), Ratio(Median(v) / base), v.size(), o.rounds);
+  }
+  r.md += "\n";
+  const double ratio = Median(pps["rodatagram"]) / base;
+  r.targets.push_back(fmt::format(
+      "| Drain 64 B with ~1 us of work per datagram, default mode, vs C recvfrom | >= 1.3x | {} "
+      "| {} | {} |",
+      Ratio(ratio), ratio >= 1.3 ? "met" : "**missed**",
+      Ratio(Median(pps["C recvmmsg +pktinfo"]) / base)));
 }
 
 // --------------------------------------------------------------- ping-pong --
@@ -721,12 +810,14 @@ void PingPongPlacement(const Options& o, Report& r, const std::string& placement
                         Median(field(c.name, &RttStats::mean)), Ratio(Median(p50) / base));
   }
   r.md += "\n";
+  // Issue 11: <= 1.15x on one CPU, <= 1.2x unpinned.
+  const double want = cpu >= 0 ? 1.15 : 1.2;
   for (const char* ours : {"rodatagram", "rodatagram Wait(io)"}) {
     if (all.count(ours) == 0) continue;
     const double ratio = Median(field(ours, &RttStats::p50)) / base;
     r.targets.push_back(
-        fmt::format("| Ping-pong p50 vs C recvfrom echo, {}, {} | <= 1.1x | {} | {} | - |", ours,
-                    placement, Ratio(ratio), ratio <= 1.1 ? "met" : "**missed**"));
+        fmt::format("| Ping-pong p50 vs C recvfrom echo, {}, {} | <= {:.2f}x | {} | {} | - |", ours,
+                    placement, want, Ratio(ratio), ratio <= want ? "met" : "**missed**"));
   }
 }
 
@@ -786,6 +877,16 @@ TaskTimes ReadTaskTimes(pid_t pid) {
   return t;
 }
 
+// Resident memory of a process, kB (VmRSS); -1 if unreadable.
+long RssKb(pid_t pid) {
+  std::ifstream status(fs::path("/proc") / std::to_string(pid) / "status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
 void SuiteIdle(const Options& o, Report& r) {
   const auto contenders = Contenders(o);
   // Idle processes do not disturb each other: run them all at once.
@@ -808,18 +909,22 @@ void SuiteIdle(const Options& o, Report& r) {
   r.md += fmt::format(
       "## Idle: a bound socket and a thread waiting for it, over {} s\n\n"
       "Summed over every thread of the process (/proc/<pid>/task/*): CPU time from schedstat "
-      "(utime+stime ticks in brackets) and context switches, which count wake-ups.\n\n"
-      "| process | threads | CPU (us) | voluntary switches | involuntary switches |\n"
-      "|---|---|---|---|---|\n",
+      "(utime+stime ticks in brackets) and context switches, which count wake-ups. RSS is "
+      "the process's resident memory (VmRSS) at the end: a minimal program with one bound "
+      "socket.\n\n"
+      "| process | threads | CPU (us) | voluntary switches | involuntary switches | RSS (KiB) |\n"
+      "|---|---|---|---|---|---|\n",
       o.idle_seconds);
   long long ours = -1;
+  std::map<std::string, long> rss;
   for (std::size_t i = 0; i < children.size(); ++i) {
     const TaskTimes a = ReadTaskTimes(children[i].Pid());
     const TaskTimes& b = before[i];
-    r.md +=
-        fmt::format("| {} | {} | {:.0f} ({} ticks) | {} | {} |\n", contenders[i].name, a.threads,
-                    static_cast<double>(a.cpu_ns - b.cpu_ns) / 1e3, a.ticks - b.ticks,
-                    a.voluntary - b.voluntary, a.involuntary - b.involuntary);
+    rss[contenders[i].name] = RssKb(children[i].Pid());
+    r.md += fmt::format("| {} | {} | {:.0f} ({} ticks) | {} | {} | {} |\n", contenders[i].name,
+                        a.threads, static_cast<double>(a.cpu_ns - b.cpu_ns) / 1e3,
+                        a.ticks - b.ticks, a.voluntary - b.voluntary, a.involuntary - b.involuntary,
+                        rss[contenders[i].name]);
     r.runs << fmt::format("idle\t-\t1\t{}\t{}\t{}\t{}\n", contenders[i].name, a.cpu_ns - b.cpu_ns,
                           a.voluntary - b.voluntary, a.involuntary - b.involuntary);
     if (contenders[i].name == "rodatagram" && ready[i]) {
@@ -829,6 +934,12 @@ void SuiteIdle(const Options& o, Report& r) {
   r.md += "\n";
   r.targets.push_back(fmt::format("| Idle: wake-ups in {} s | 0 | {} | {} | - |", o.idle_seconds,
                                   ours, ours == 0 ? "met" : "**missed**"));
+  if (rss.count("rodatagram") != 0 && rss.count("Asio") != 0 && rss["Asio"] > 0) {
+    const double ratio = static_cast<double>(rss["rodatagram"]) / static_cast<double>(rss["Asio"]);
+    r.targets.push_back(
+        fmt::format("| RSS of a minimal program vs plain Asio | <= 1.20x | {} | {} | - |",
+                    Ratio(ratio), ratio <= 1.2 ? "met" : "**missed**"));
+  }
 }
 
 // ------------------------------------------------------------------ memory --
@@ -865,8 +976,8 @@ void SuiteMemory(const Options& o, Report& r) {
   r.runs << fmt::format("memory\t64\t1\trodatagram\t{:.1f}\n", per_event);
   const double overhead = per_event - 64;
   r.targets.push_back(
-      fmt::format("| Memory overhead per queued 64 B event | <= 160 B | {:.1f} B | {} | - |",
-                  overhead, overhead <= 160 ? "met" : "**missed**"));
+      fmt::format("| Memory overhead per queued 64 B event | <= 128 B | {:.1f} B | {} | - |",
+                  overhead, overhead <= 128 ? "met" : "**missed**"));
 }
 
 // ------------------------------------------------------------------- scale --
@@ -948,6 +1059,8 @@ Options ParseOptions(int argc, char** argv) {
       o.pp_rounds = std::stoi(value);
     else if (key == "--idle-seconds")
       o.idle_seconds = std::stoi(value);
+    else if (key == "--work-ns")
+      o.work_ns = std::stoi(value);
     else if (key == "--scale-sockets")
       o.scale_sockets = std::stoi(value);
     else if (key == "--rcvbuf")
@@ -978,6 +1091,7 @@ int main(int argc, char** argv) {
   r.runs.open(o.out / "runs.tsv");
   r.runs << "suite\tsize\tround\tcontender\tvalue\t...\n";
   if (Has(o.suites, "drain")) SuiteDrain(o, r);
+  if (Has(o.suites, "work")) SuiteWork(o, r);
   if (Has(o.suites, "pingpong")) SuitePingPong(o, r);
   if (Has(o.suites, "idle")) SuiteIdle(o, r);
   if (Has(o.suites, "memory")) SuiteMemory(o, r);

@@ -4,7 +4,7 @@
 // Contender "C recvfrom": the loop a C programmer writes first. One blocking
 // recvfrom() per datagram, one sendto() per echo.
 //
-//   rx_c_recvfrom drain n=<count> rcvbuf=<bytes>
+//   rx_c_recvfrom drain n=<count> rcvbuf=<bytes> [work=<iterations>]
 //   rx_c_recvfrom echo
 //   rx_c_recvfrom idle
 
@@ -18,7 +18,7 @@
 
 namespace {
 
-int Drain(int fd, std::uint64_t n) {
+int Drain(int fd, std::uint64_t n, std::uint64_t work) {
   std::vector<char> buf(bench::kMaxDatagram);
   std::uint64_t count = 0;
   std::uint64_t sum = 0;
@@ -32,6 +32,7 @@ int Drain(int fd, std::uint64_t n) {
     // The clock is read only at the first and the N-th datagram.
     if (count == 0) first = bench::NowNs();
     sum += bench::SumBytes(buf.data(), static_cast<std::size_t>(got));
+    if (work != 0) bench::WorkSink() ^= bench::Work(work, sum);
     ++count;
   }
   bench::PrintDrainResult(count, sum, first, bench::NowNs());
@@ -62,7 +63,10 @@ int main(int argc, char** argv) {
   int port = 0;
   const int fd = bench::BindLoopback(static_cast<int>(args.Int("rcvbuf", 0)), &port);
   bench::PrintReady(port);
-  if (args.mode == "drain") return Drain(fd, static_cast<std::uint64_t>(args.Int("n", 0)));
+  if (args.mode == "drain") {
+    return Drain(fd, static_cast<std::uint64_t>(args.Int("n", 0)),
+                 static_cast<std::uint64_t>(args.Int("work", 0)));
+  }
   if (args.mode == "echo") return Echo(fd);
   if (args.mode == "idle") {
     bench::SleepInReceive(fd);

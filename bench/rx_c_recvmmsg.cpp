@@ -6,6 +6,7 @@
 // then take what is queued), echoes answered with one sendmmsg() per batch.
 //
 //   rx_c_recvmmsg drain n=<count> rcvbuf=<bytes> [pktinfo=1] [ovfl=1] [stride=<bytes>]
+//                       [work=<iterations>]
 //   rx_c_recvmmsg echo
 //   rx_c_recvmmsg idle
 //
@@ -60,7 +61,7 @@ struct Batch {
   alignas(cmsghdr) char control[kBatch][128] = {};
 };
 
-int Drain(int fd, std::uint64_t n, bool control, std::size_t stride) {
+int Drain(int fd, std::uint64_t n, bool control, std::size_t stride, std::uint64_t work) {
   Batch batch(stride);
   std::uint64_t count = 0;
   std::uint64_t sum = 0;
@@ -76,6 +77,7 @@ int Drain(int fd, std::uint64_t n, bool control, std::size_t stride) {
     if (count == 0) first = bench::NowNs();
     for (int i = 0; i < got; ++i) {
       sum += bench::SumBytes(batch.iov[i].iov_base, batch.msgs[i].msg_len);
+      if (work != 0) bench::WorkSink() ^= bench::Work(work, sum);
       ++count;
     }
   }
@@ -113,7 +115,8 @@ int main(int argc, char** argv) {
   if (args.mode == "drain") {
     const auto stride =
         static_cast<std::size_t>(args.Int("stride", static_cast<long>(bench::kMaxDatagram)));
-    return Drain(fd, static_cast<std::uint64_t>(args.Int("n", 0)), control, stride);
+    return Drain(fd, static_cast<std::uint64_t>(args.Int("n", 0)), control, stride,
+                 static_cast<std::uint64_t>(args.Int("work", 0)));
   }
   if (args.mode == "echo") return Echo(fd);
   if (args.mode == "idle") {

@@ -5,15 +5,17 @@
 // DatagramSocket -> MessagePort, the application thread sleeping in
 // ro::Wait(), every datagram's payload read through the event.
 //
-//   rx_rodatagram drain  n=<count> rcvbuf=<bytes> [loop=1] [destination=0]
+//   rx_rodatagram drain  n=<count> rcvbuf=<bytes> [loop=1] [destination=0] [work=<iterations>]
 //   rx_rodatagram echo   [loop=1] [destination=0]
 //   rx_rodatagram idle
 //   rx_rodatagram memory n=<count> rcvbuf=<bytes>     (never consumes)
 //   rx_rodatagram scale  n=<count> sockets=<k> rcvbuf=<bytes>
 //
-// loop=1: the socket runs on an io_context of this program and ro::Wait
-// runs it on the application thread (<ro/asio.hpp>): no reactor thread, no
-// hop between threads. destination=0: SetReceiveDestination(false).
+// Default: a thread in ro::Wait drives the library's loop itself; the
+// library thread reads while the application is busy. loop=1: the socket
+// runs on an io_context of this program and ro::Wait runs it on the
+// application thread (<ro/asio.hpp>): no library thread at all.
+// destination=0: SetReceiveDestination(false).
 
 #include <malloc.h>
 
@@ -38,10 +40,12 @@ constexpr int kStallMs = 30000;
 asio::io_context g_loop;
 bool g_use_loop = false;
 bool g_destination = true;
+std::uint64_t g_work = 0;  // iterations of bench::Work per datagram
 
 void Configure(const bench::Args& args) {
   g_use_loop = args.Int("loop", 0) != 0;
   g_destination = args.Int("destination", 1) != 0;
+  g_work = static_cast<std::uint64_t>(args.Int("work", 0));
 }
 
 ro::Message WaitFor(int timeout_ms, const ro::MessagePort& port) {
@@ -73,6 +77,7 @@ int DrainPort(const ro::MessagePort& port, std::uint64_t n) {
     if (count == 0) first = bench::NowNs();
     const std::string_view payload = ev->GetPayload();
     sum += bench::SumBytes(payload.data(), payload.size());
+    if (g_work != 0) bench::WorkSink() ^= bench::Work(g_work, sum);
     ++count;
   }
   bench::PrintDrainResult(count, sum, first, bench::NowNs());

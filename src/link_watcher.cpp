@@ -272,6 +272,45 @@ void LinkWatcher::Unsubscribe(const Subscription* subscription) {
   asio::post(io_, [self = shared_from_this()] { self->Shutdown(); });
 }
 
+void LinkWatcher::AtForkPrepare() RO_NO_THREAD_SAFETY_ANALYSIS { g_registry_mutex.lock(); }
+
+void LinkWatcher::AtForkParent() RO_NO_THREAD_SAFETY_ANALYSIS { g_registry_mutex.unlock(); }
+
+void LinkWatcher::AtForkChild() RO_NO_THREAD_SAFETY_ANALYSIS {
+  std::vector<std::shared_ptr<LinkWatcher>> live;
+  for (const auto& entry : g_registry) {
+    if (auto watcher = entry.second.lock()) live.push_back(std::move(watcher));
+  }
+  g_registry_mutex.unlock();
+  for (const auto& watcher : live) {
+    asio::post(watcher->io_, [watcher] { watcher->ReopenAfterFork(); });
+  }
+}
+
+void LinkWatcher::ReopenAfterFork() {
+  if (stopped_) return;
+  // Closing the child's copies leaves the parent's sockets open; pending
+  // waits complete with operation_aborted and do nothing.
+  CloseNetlink(doorbell_);
+  CloseNetlink(dump_);
+  if (dump_deadline_) dump_deadline_->cancel();
+  phase_ = Phase::kIdle;
+  dirty_ = false;
+  const int doorbell = OpenNetlink(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR);
+  const int dump = doorbell >= 0 ? OpenNetlink(0) : -1;
+  if (doorbell < 0 || dump < 0) {
+    if (doorbell >= 0) sys::close(doorbell);
+    fmt::print(stderr, "rodatagram: after fork(), cannot reopen rtnetlink; hotplug stops\n");
+    stopped_ = true;
+    return;
+  }
+  doorbell_.emplace(io_, doorbell);
+  dump_.emplace(io_, dump);
+  WaitDoorbell();
+  // Changes between the parent's last dump and now are reported by this one.
+  StartDump(Phase::kLinks);
+}
+
 void LinkWatcher::Shutdown() {
   stopped_ = true;
   if (dump_deadline_) dump_deadline_->cancel();

@@ -81,6 +81,14 @@ class LinkWatcher : public std::enable_shared_from_this<LinkWatcher> {
   static Status Subscribe(asio::io_context& io, Listener listener,
                           std::shared_ptr<Subscription>& out);
 
+  /// fork(): the registry is locked before and unlocked after, in both
+  /// processes; in the child every watcher then replaces the netlink
+  /// sockets it shares with the parent by its own (on its loop), so that
+  /// neither process reads the other's notifications or dump replies.
+  static void AtForkPrepare();
+  static void AtForkParent();
+  static void AtForkChild();
+
   ~LinkWatcher();
   LinkWatcher(const LinkWatcher&) = delete;
   LinkWatcher& operator=(const LinkWatcher&) = delete;
@@ -95,6 +103,7 @@ class LinkWatcher : public std::enable_shared_from_this<LinkWatcher> {
   // Registry lock held, then mutex_ (the one lock order).
   void AddLocked(const std::shared_ptr<Subscription>& subscription) RO_EXCLUDES(mutex_);
   void Shutdown();
+  void ReopenAfterFork();
 
   // Reactor thread only, from here on: the dump runs as a state machine.
   void WaitDoorbell();

@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include <ro/asio.hpp>
+#include <ro/datagram_event.hpp>
 #include <ro/message_port.hpp>
 
 #include "object_core.hpp"
@@ -22,47 +23,67 @@ PortState::PortState() : identity_(NextIdentity()) {}
 
 PortState::~PortState() = default;
 
-std::size_t PortState::Room(std::size_t count) const noexcept {
-  if (max_length_ == 0) return count;
-  const std::size_t free = max_length_ > queue_.size() ? max_length_ - queue_.size() : 0;
-  return std::min(count, free);
+std::size_t PortState::Cost(const Message& msg) noexcept {
+  const auto* datagram = msg->As<DatagramEvent>();
+  return kEventOverhead + (datagram != nullptr ? datagram->GetPayloadSize() : 0);
+}
+
+bool PortState::FitsLocked(std::size_t cost) const noexcept {
+  if (max_length_ != 0 && queue_.size() >= max_length_) return false;
+  return max_bytes_ == 0 || queued_bytes_ + cost <= max_bytes_;
+}
+
+void PortState::AppendLocked(Message msg, std::size_t cost) {
+  queue_.push_back(std::move(msg));
+  queued_bytes_ += cost;
+  ++posted_;
+  high_water_ = std::max(high_water_, queue_.size());
 }
 
 bool PortState::Post(Message msg) {
   if (!msg) return false;
+  const std::size_t cost = Cost(msg);
   bool wake = false;
-  std::vector<asio::io_context*> loops;
   {
     MutexLock lock(mutex_);
-    if (Room(1) == 0) {
+    if (!FitsLocked(cost)) {
       ++dropped_;
       return false;
     }
-    queue_.push_back(std::move(msg));
-    ++posted_;
-    high_water_ = std::max(high_water_, queue_.size());
+    AppendLocked(std::move(msg), cost);
     wake = waiters_ > 0;
-    if (!loop_waiters_.empty()) loops = loop_waiters_;
+    WakeLoopsLocked();
   }
   // Notify outside the lock so the woken waiter does not block on it again.
   if (wake) ready_.notify_one();
-  if (!loops.empty()) WakeLoops(loops);
   return true;
 }
 
 std::size_t PortState::PostBatch(Message* msgs, std::size_t count) {
   std::size_t accepted = 0;
   std::size_t waiters = 0;
-  std::vector<asio::io_context*> loops;
+  std::size_t total = 0;  // charged outside the lock
+  for (std::size_t i = 0; i < count; ++i) total += Cost(msgs[i]);
   {
     MutexLock lock(mutex_);
-    accepted = Room(count);
-    for (std::size_t i = 0; i < accepted; ++i) queue_.push_back(std::move(msgs[i]));
-    posted_ += accepted;
+    if (max_length_ == 0 && (max_bytes_ == 0 || queued_bytes_ + total <= max_bytes_)) {
+      // The whole batch fits: append it with the counters updated once.
+      for (std::size_t i = 0; i < count; ++i) queue_.push_back(std::move(msgs[i]));
+      accepted = count;
+      queued_bytes_ += total;
+      posted_ += count;
+      high_water_ = std::max(high_water_, queue_.size());
+    } else {
+      // Drop-newest: the queue takes a prefix of the batch.
+      for (; accepted < count; ++accepted) {
+        const std::size_t cost = Cost(msgs[accepted]);
+        if (!FitsLocked(cost)) break;
+        AppendLocked(std::move(msgs[accepted]), cost);
+      }
+    }
     dropped_ += count - accepted;
-    high_water_ = std::max(high_water_, queue_.size());
     waiters = waiters_;
-    if (accepted > 0 && !loop_waiters_.empty()) loops = loop_waiters_;
+    if (accepted > 0) WakeLoopsLocked();
   }
   // One wake-up per batch, and none at all when nobody sleeps.
   if (accepted > 0 && waiters > 0) {
@@ -72,14 +93,16 @@ std::size_t PortState::PostBatch(Message* msgs, std::size_t count) {
       ready_.notify_one();
     }
   }
-  if (!loops.empty()) WakeLoops(loops);
   return accepted;
 }
 
-void PortState::WakeLoops(const std::vector<asio::io_context*>& waiting) {
-  for (asio::io_context* io : waiting) {
-    // A post from a handler that runs inside that very loop needs no wake-up:
-    // the loop returns to WaitRunning() as soon as the handler is done.
+void PortState::WakeLoopsLocked() {
+  // Posted with mutex_ held: a waiter unregisters its loop under mutex_
+  // before it returns, so every loop listed here is still alive (posting
+  // after unlocking raced with a waiter destroying its io_context).
+  for (asio::io_context* io : loop_waiters_) {
+    // A post from a handler that runs inside that very loop needs no
+    // wake-up: the loop returns to the waiter as soon as the handler is done.
     if (!io->get_executor().running_in_this_thread()) asio::post(*io, [] {});
   }
 }
@@ -87,15 +110,124 @@ void PortState::WakeLoops(const std::vector<asio::io_context*>& waiting) {
 Message PortState::PopLocked() {
   Message msg = std::move(queue_.front());
   queue_.pop_front();
+  queued_bytes_ -= Cost(msg);
   ++delivered_;
   return msg;
 }
 
 Message PortState::Wait(int timeout_ms) {
   NoteActivity();
-  Message msg = Sleep(timeout_ms);
+  Message msg;
+  {
+    // The common case while datagrams arrive: one lock, no clock.
+    MutexLock lock(mutex_);
+    if (!queue_.empty()) msg = PopLocked();
+  }
+  if (!msg && timeout_ms >= 0) {
+    Reactor& reactor = Reactor::Instance();
+    // Without the library's loop there is nothing to drive (sockets on the
+    // application's own io_context, PostMessage only); a handler that waits
+    // (nested in the loop) sleeps rather than drive it again.
+    msg = reactor.Started() && !Reactor::InLoop() ? WaitDriving(timeout_ms, reactor)
+                                                  : Sleep(timeout_ms);
+  }
   NoteActivity();
   return msg;
+}
+
+void PortState::OfferLoop() {
+  {
+    MutexLock lock(mutex_);
+    loop_offered_ = true;
+  }
+  ready_.notify_all();
+}
+
+Message PortState::WaitDriving(int timeout_ms, Reactor& reactor) {
+  const bool forever = timeout_ms == 0;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    {
+      MutexLock lock(mutex_);
+      if (!queue_.empty()) return PopLocked();
+    }
+    if (!forever && Clock::now() >= deadline) return nullptr;
+    if (reactor.TryDrive(this)) {
+      struct Done {
+        Reactor& reactor;
+        bool backlog = false;
+        ~Done() { reactor.DoneDriving(backlog); }
+      } done{reactor};
+      return Drive(reactor, forever, deadline, done.backlog);
+    }
+    bool unused_offer = false;
+    const bool offered = SleepForLoop(forever, deadline, unused_offer);
+    reactor.DoneSleeping(this, unused_offer);
+    if (!offered) return Get();
+  }
+}
+
+Message PortState::Drive(Reactor& reactor, bool forever, Clock::time_point deadline,
+                         bool& backlog) {
+  asio::io_context& io = reactor.Context();
+  {
+    MutexLock lock(mutex_);
+    if (!queue_.empty()) return PopLocked();
+    // A post from another thread interrupts the loop (WakeLoopsLocked); one
+    // from a handler this thread runs needs no wake-up.
+    loop_waiters_.push_back(&io);
+  }
+  blocked_in_wait_.fetch_add(1, std::memory_order_relaxed);
+  struct Unregister {
+    PortState& port;
+    asio::io_context& io;
+    ~Unregister() {
+      port.blocked_in_wait_.fetch_sub(1, std::memory_order_relaxed);
+      MutexLock lock(port.mutex_);
+      auto& loops = port.loop_waiters_;
+      loops.erase(std::find(loops.begin(), loops.end(), &io));
+    }
+  } unregister{*this, io};
+  for (;;) {
+    {
+      Reactor::Runner runner(reactor);
+      if (forever) {
+        io.run_one();
+      } else {
+        io.run_one_until(deadline);
+      }
+    }
+    {
+      MutexLock lock(mutex_);
+      if (!queue_.empty()) {
+        Message msg = PopLocked();
+        backlog = !queue_.empty();
+        return msg;
+      }
+    }
+    if (!forever && Clock::now() >= deadline) return nullptr;
+  }
+}
+
+bool PortState::SleepForLoop(bool forever, Clock::time_point deadline, bool& unused_offer) {
+  WaitLock lock(mutex_);
+  // wait() re-takes mutex_ before it calls this.
+  const auto woken = [this]()
+                         RO_NO_THREAD_SAFETY_ANALYSIS { return !queue_.empty() || loop_offered_; };
+  ++waiters_;
+  blocked_in_wait_.fetch_add(1, std::memory_order_relaxed);
+  if (forever) {
+    ready_.wait(lock.Native(), woken);
+  } else {
+    ready_.wait_until(lock.Native(), deadline, woken);
+  }
+  blocked_in_wait_.fetch_sub(1, std::memory_order_relaxed);
+  --waiters_;
+  const bool offered = loop_offered_;
+  loop_offered_ = false;
+  // With a message to return, the offer goes on to another sleeper.
+  unused_offer = offered && !queue_.empty();
+  return offered && queue_.empty();
 }
 
 Message PortState::Sleep(int timeout_ms) {
@@ -161,6 +293,11 @@ void PortState::SetMaxLength(std::size_t max_events) {
   max_length_ = max_events;
 }
 
+std::size_t PortState::SetMaxBytes(std::size_t max_bytes) {
+  MutexLock lock(mutex_);
+  return std::exchange(max_bytes_, max_bytes);
+}
+
 std::size_t PortState::Length() {
   MutexLock lock(mutex_);
   return queue_.size();
@@ -173,6 +310,7 @@ PortStatistics PortState::Statistics() {
   stats.delivered = delivered_;
   stats.dropped = dropped_;
   stats.queued = queue_.size();
+  stats.queued_bytes = queued_bytes_;
   stats.high_water = high_water_;
   return stats;
 }
@@ -221,9 +359,36 @@ void PortState::SetWatchdogHandler(std::function<void()> handler) {
   watchdog_handler_ = std::move(handler);
 }
 
+void PortState::AddServingLoop(asio::io_context& io) {
+  MutexLock lock(watchdog_mutex_);
+  serving_loops_.push_back(&io);
+  // A timer already armed on the library's loop moves to this one.
+  if (watchdog_seconds_ > 0 && timer_loop_ != serving_loops_.front()) {
+    ScheduleWatchdogLocked(Clock::now());
+  }
+}
+
+void PortState::RemoveServingLoop(asio::io_context& io) {
+  MutexLock lock(watchdog_mutex_);
+  const auto it = std::find(serving_loops_.begin(), serving_loops_.end(), &io);
+  if (it == serving_loops_.end()) return;
+  serving_loops_.erase(it);
+  if (timer_loop_ != &io) return;
+  // The timer must go while `io` is alive; an armed watchdog moves to the
+  // next serving loop (or the library's). Its handler re-checks the deadline.
+  watchdog_timer_.reset();
+  timer_loop_ = nullptr;
+  if (watchdog_seconds_ > 0) ScheduleWatchdogLocked(Clock::now());
+}
+
 void PortState::ScheduleWatchdogLocked(Clock::time_point when) {
   Reactor& reactor = Reactor::Instance();
-  if (!watchdog_timer_) watchdog_timer_ = std::make_unique<asio::steady_timer>(reactor.Context());
+  asio::io_context& loop = serving_loops_.empty() ? reactor.Context() : *serving_loops_.front();
+  if (watchdog_timer_ && timer_loop_ != &loop) watchdog_timer_.reset();
+  if (!watchdog_timer_) {
+    watchdog_timer_ = std::make_unique<asio::steady_timer>(loop);
+    timer_loop_ = &loop;
+  }
   watchdog_timer_->expires_at(when);
   // The timer holds the port weakly: a port whose last handle is gone never
   // fires its watchdog.
@@ -232,7 +397,7 @@ void PortState::ScheduleWatchdogLocked(Clock::time_point when) {
         if (ec) return;
         if (auto self = weak.lock()) self->OnWatchdogTimer(generation);
       });
-  reactor.EnsureRunning();
+  if (&loop == &reactor.Context()) reactor.EnsureRunning();
 }
 
 void PortState::OnWatchdogTimer(std::uint64_t generation) {
@@ -305,6 +470,9 @@ void MessagePort::SetWatchdogHandler(std::function<void()> handler) const {
 }
 void MessagePort::SetMaxQueueLength(std::size_t max_events) const {
   if (state_) state_->SetMaxLength(max_events);
+}
+std::size_t MessagePort::SetMaxQueueBytes(std::size_t max_bytes) const {
+  return state_ ? state_->SetMaxBytes(max_bytes) : 0;
 }
 std::size_t MessagePort::GetQueueLength() const { return state_ ? state_->Length() : 0; }
 PortStatistics MessagePort::GetStatistics() const {

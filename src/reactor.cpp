@@ -3,7 +3,9 @@
 
 #include "reactor.hpp"
 
-#include <atomic>
+#include <pthread.h>
+
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -11,35 +13,39 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <thread>
 
-#include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
 #include <fmt/core.h>
 
+#include "link_watcher.hpp"
+#include "port_state.hpp"
+
 namespace ro::detail {
-
-Reactor& Reactor::Instance() {
-  // Deliberately never destroyed: sockets held in static objects may be
-  // destroyed after any function-local static, and they still need the
-  // io_context then. The thread idles in epoll_wait at exit.
-  static Reactor* const reactor = new Reactor();
-  return *reactor;
-}
-
 namespace {
 
-thread_local bool on_reactor_thread = false;
+// How deep the calling thread is inside the loop (a handler may wait on a
+// port, which runs the loop again).
+thread_local int t_depth = 0;
 
-// Registered with atexit when the thread starts: waits, at most 200 ms, until
-// the reactor has run everything posted before exit() (typically the close of
-// sockets destroyed at the end of main), so that static destructors run while
-// the thread sleeps in epoll_wait rather than while it still works. Without
-// this a program that returned from main right after using a socket crashed
-// now and then at exit (about 1 run in 100 under qemu-user). Bounded, and
-// skipped on the reactor thread itself, so exit() never hangs.
+// How long fork() waits for the threads inside the loop to leave it. A
+// handler that blocks longer (an application's watchdog handler) makes the
+// fork go ahead without it; the child is then only as safe as POSIX makes
+// any multithreaded fork.
+constexpr auto kForkPatience = std::chrono::seconds(2);
+
+thread_local bool t_reactor_thread = false;
+
+// Registered with atexit when the thread first starts: waits, at most
+// 200 ms, until the loop has run everything posted before exit() (typically
+// the close of sockets destroyed at the end of main), so that static
+// destructors run while the loop is idle rather than while it still works.
+// Without this a program that returned from main right after using a socket
+// crashed now and then at exit (about 1 run in 100 under qemu-user).
+// Bounded, and skipped on the library's thread itself, so exit() never hangs.
 void QuiesceAtExit() {
-  if (on_reactor_thread) return;
+  if (t_reactor_thread || Reactor::InLoop()) return;
   // Shared with the posted handler, which may run after a timed-out wait.
   struct Idle {
     std::mutex mutex;
@@ -58,31 +64,238 @@ void QuiesceAtExit() {
 
 }  // namespace
 
+Reactor& Reactor::Instance() {
+  // Deliberately never destroyed: sockets held in static objects may be
+  // destroyed after any function-local static, and they still need the
+  // io_context then. The thread idles in epoll_wait at exit.
+  static Reactor* const reactor = [] {
+    auto* r = new Reactor();
+    pthread_atfork(&Reactor::AtForkPrepare, &Reactor::AtForkParent, &Reactor::AtForkChild);
+    return r;
+  }();
+  return *reactor;
+}
+
+Reactor::Reactor() : work_(asio::make_work_guard(io_)) {}
+
 void Reactor::EnsureRunning() {
-  static std::once_flag started;
-  std::call_once(started, [this] {
-    std::atexit(QuiesceAtExit);
-    std::thread([this] {
-      on_reactor_thread = true;
-      auto work = asio::make_work_guard(io_);
+  if (started_.load(std::memory_order_acquire)) return;
+  MutexLock lock(mutex_);
+  if (started_.load(std::memory_order_relaxed)) return;
+  // Once per process image: a forked child inherits the registration.
+  static const bool quiesce_registered = std::atexit(QuiesceAtExit) == 0;
+  (void)quiesce_registered;
+  StartThreadLocked();
+}
+
+void Reactor::StartThreadLocked() {
+  std::thread thread([this] { ThreadMain(); });
+  // Named for ps, top and perf (and the tests that count its wake-ups), by
+  // the creator so that the name is there as soon as the thread is.
+  pthread_setname_np(thread.native_handle(), "ro-reactor");
+  thread.detach();
+  started_.store(true, std::memory_order_release);
+}
+
+void Reactor::ThreadMain() {
+  t_reactor_thread = true;
+  for (;;) {
+    {
+      WaitLock lock(mutex_);
+      ParkLocked(lock.Native());
+      driver_ = Driver::kLibrary;
+    }
+    while (!yield_.load(std::memory_order_acquire)) {
+      Runner runner(*this);
 #if defined(__cpp_exceptions)
-      for (;;) {
-        // Handlers are library code that does not throw; if one ever does,
-        // say so and keep delivering rather than silently stopping.
-        try {
-          io_.run();
-          return;
-        } catch (const std::exception& e) {
-          fmt::print(stderr, "rodatagram: reactor handler threw: {}\n", e.what());
-        }
+      // Handlers are library code that does not throw; if one ever does,
+      // say so and keep delivering rather than silently stopping.
+      try {
+        io_.run_one();
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "rodatagram: reactor handler threw: {}\n", e.what());
       }
 #else
       // -fno-exceptions (RODATAGRAM_NO_EXCEPTIONS): nothing can throw; Asio
       // reports its errors through asio_no_exceptions.cpp, which aborts.
-      io_.run();
+      io_.run_one();
 #endif
-    }).detach();
-  });
+    }
+    // A thread waits on a port: it gets the loop (OfferLoopLocked).
+    MutexLock lock(mutex_);
+    yield_.store(false);
+    driver_ = Driver::kNone;
+    last_drive_end_ = Clock::now();
+    OfferLoopLocked();
+  }
+}
+
+void Reactor::ParkLocked(std::unique_lock<std::mutex>& lock) {
+  std::uint64_t seen = epoch_ - 1;
+  for (;;) {
+    if (hand_over_) {
+      hand_over_ = false;
+      if (driver_ == Driver::kNone) return;
+    }
+    if (driver_ == Driver::kNone) {
+      // Nobody drives: the application is busy (or a sleeper is taking the
+      // loop). Take over once it has been away for kTakeOver.
+      const auto away = Clock::now() - last_drive_end_;
+      if (away >= kTakeOver) return;
+      park_.wait_for(lock, kTakeOver - away);
+    } else if (epoch_ != seen) {
+      // A waiting thread drives: look again in kTakeOver.
+      seen = epoch_;
+      park_.wait_for(lock, kTakeOver);
+    } else {
+      // The same wait is still driving: the application is idle in it.
+      // Sleep without a timeout (zero wake-ups) until that wait ends.
+      deep_ = true;
+      park_.wait(lock);
+      deep_ = false;
+    }
+  }
+}
+
+bool Reactor::TryDrive(PortState* port) {
+  MutexLock lock(mutex_);
+  // How long the application worked since a wait last blocked (drove or
+  // slept) and returned: a busy one works through batches, an echo
+  // answers one datagram. Time spent blocked does not count.
+  busy_ = Clock::now() - last_return_ >= kBusy;
+  if (driver_ == Driver::kNone) {
+    driver_ = Driver::kWaiter;
+    ++epoch_;
+    return true;
+  }
+  sleepers_.push_back(port);
+  // A busy application leaves the loop to the library thread, which reads
+  // while it works; any other takes the loop back.
+  if (driver_ == Driver::kLibrary && !busy_ && !yield_.exchange(true)) {
+    // Wakes the library thread out of epoll_wait; it yields after the
+    // handler it is running and offers the loop to a sleeper.
+    asio::post(io_, [] {});
+  }
+  return false;
+}
+
+void Reactor::DoneDriving(bool backlog) {
+  MutexLock lock(mutex_);
+  driver_ = Driver::kNone;
+  last_drive_end_ = Clock::now();
+  last_return_ = last_drive_end_;
+  OfferLoopLocked();
+  if (backlog && busy_ && sleepers_.empty()) {
+    hand_over_ = true;
+    park_.notify_one();
+  } else if (deep_) {
+    park_.notify_one();
+  }
+}
+
+void Reactor::DoneSleeping(PortState* port, bool pass_offer) {
+  MutexLock lock(mutex_);
+  const auto it = std::find(sleepers_.begin(), sleepers_.end(), port);
+  if (it != sleepers_.end()) sleepers_.erase(it);
+  last_return_ = Clock::now();
+  if (pass_offer && driver_ == Driver::kNone) OfferLoopLocked();
+}
+
+void Reactor::OfferLoopLocked() {
+  // The sleeper unregisters under mutex_ before its wait returns, so the
+  // port is alive here.
+  if (!sleepers_.empty()) sleepers_.front()->OfferLoop();
+}
+
+bool Reactor::InLoop() noexcept { return t_depth > 0; }
+
+Reactor::Runner::Runner(Reactor& reactor) : reactor_(reactor) { reactor_.Enter(); }
+Reactor::Runner::~Runner() { reactor_.Leave(); }
+
+void Reactor::Enter() {
+  if (t_depth++ > 0) return;
+  for (;;) {
+    // Dekker-style with AtForkPrepare: either this thread sees the pending
+    // fork, or the preparer sees this thread inside.
+    runners_.fetch_add(1);
+    if (!fork_pending_.load()) return;
+    runners_.fetch_sub(1);
+    WaitLock lock(mutex_);
+    gate_.notify_all();
+    gate_.wait(lock.Native(), [this] { return !fork_pending_.load(); });
+  }
+}
+
+void Reactor::Leave() {
+  if (--t_depth > 0) return;
+  runners_.fetch_sub(1);
+  if (fork_pending_.load()) {
+    MutexLock lock(mutex_);
+    gate_.notify_all();
+  }
+}
+
+// fork(), before: every thread inside the loop is brought out of it, to wait
+// at the gate holding no lock (no socket mid-drain, no port mid-post, Asio's
+// own mutexes free), and the link-watcher registry is locked so the child
+// copies it whole.
+void Reactor::AtForkPrepare() {
+  Reactor& r = Instance();
+  r.fork_pending_.store(true);
+  const int self = t_depth > 0 ? 1 : 0;  // a fork from inside a handler
+  const auto deadline = std::chrono::steady_clock::now() + kForkPatience;
+  {
+    WaitLock lock(r.mutex_);
+    while (r.runners_.load() > self) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        fmt::print(stderr,
+                   "rodatagram: fork(): a handler did not return within 2 s; forking anyway\n");
+        break;
+      }
+      // Each no-op wakes one thread out of epoll_wait or Asio's queue.
+      asio::post(r.io_, [] {});
+      r.gate_.wait_for(lock.Native(), std::chrono::milliseconds(5));
+    }
+  }
+  LinkWatcher::AtForkPrepare();
+}
+
+void Reactor::AtForkParent() {
+  LinkWatcher::AtForkParent();
+  Reactor& r = Instance();
+  MutexLock lock(r.mutex_);
+  r.fork_pending_.store(false);
+  r.gate_.notify_all();
+}
+
+// fork(), in the child: only this thread exists. The loop gets its own epoll
+// set (Asio's notify_fork re-registers every descriptor in it), so nothing
+// the child registers or removes touches the parent's; the link watchers
+// get their own netlink sockets; and a new library thread starts if the
+// parent had one.
+void Reactor::AtForkChild() {
+  Reactor& r = Instance();
+  // The parent's threads that waited at the gate do not exist here; a
+  // condition variable that counts them could block its next user.
+  // Not destroyed first: destroying it would wait for those threads.
+  new (&r.gate_) std::condition_variable();
+  r.runners_.store(t_depth > 0 ? 1 : 0);
+  new (&r.park_) std::condition_variable();
+  r.yield_.store(false);
+  r.io_.notify_fork(asio::execution_context::fork_child);
+  LinkWatcher::AtForkChild();
+  MutexLock lock(r.mutex_);
+  r.fork_pending_.store(false);
+  // Whoever drove the loop in the parent is not here: the new library
+  // thread takes it at once.
+  r.driver_ = Driver::kNone;
+  r.deep_ = false;
+  r.busy_ = false;
+  r.last_return_ = {};
+  r.hand_over_ = false;
+  r.sleepers_.clear();
+  r.last_drive_end_ = {};
+  if (r.started_.load()) r.StartThreadLocked();
 }
 
 }  // namespace ro::detail

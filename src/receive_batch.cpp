@@ -4,13 +4,18 @@
 #include "receive_batch.hpp"
 
 #include <arpa/inet.h>
+#include <linux/prctl.h>
 #include <netinet/in.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <new>
 
 #include <ro/datagram_event.hpp>
 
@@ -36,10 +41,20 @@ constexpr std::size_t kBlockPayloadBytes = 16 * 1024;
 
 // Receive buffers shared by every socket drained on one thread: a drain
 // copies each datagram out into its right-sized event before the next one.
+//
+// Memory on demand: the 32 slots of 64 KiB (2 MiB) are one anonymous
+// mapping made on a thread's first drain, with MAP_NORESERVE, so they are
+// address space, not memory: the kernel writes only the bytes each datagram
+// has, and a page becomes resident the first time a datagram reaches it. A
+// thread that only ever receives small datagrams holds one page per slot it
+// has used (at most 128 KiB); pages are added only as large datagrams
+// arrive, and no commit charge is taken for the rest (which matters on
+// devices with overcommit disabled). The slots stay 64 KiB, so no datagram
+// is ever truncated.
 struct ReceiveScratch {
-  ReceiveScratch() : data(new char[kBatch * kSlotBytes]) {
+  ReceiveScratch() : data(Map()) {
     for (unsigned i = 0; i < kBatch; ++i) {
-      iov[i].iov_base = data.get() + i * kSlotBytes;
+      iov[i].iov_base = data + i * kSlotBytes;
       iov[i].iov_len = kSlotBytes;
       msghdr& h = msgs[i].msg_hdr;
       h.msg_name = &names[i];
@@ -47,6 +62,31 @@ struct ReceiveScratch {
       h.msg_iovlen = 1;
       h.msg_control = control[i];
     }
+  }
+  ~ReceiveScratch() {
+    const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+    munmap(data - page, kBatch * kSlotBytes + 2 * page);
+  }
+  ReceiveScratch(const ReceiveScratch&) = delete;
+  ReceiveScratch& operator=(const ReceiveScratch&) = delete;
+
+  // The slots, between two inaccessible guard pages (an overrun faults
+  // instead of corrupting a neighbour, and the mapping stays one region of
+  // its own in /proc/<pid>/smaps).
+  static char* Map() {
+    const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+    void* p = mmap(nullptr, kBatch * kSlotBytes + 2 * page, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    char* slots = static_cast<char*>(p) + page;
+    if (mprotect(slots, kBatch * kSlotBytes, PROT_READ | PROT_WRITE) != 0) {
+      munmap(p, kBatch * kSlotBytes + 2 * page);
+      throw std::bad_alloc();
+    }
+    // Named in /proc/<pid>/smaps ("[anon:ro-receive-scratch]") where the
+    // kernel supports it (CONFIG_ANON_VMA_NAME); ignored elsewhere.
+    (void)prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, slots, kBatch * kSlotBytes, "ro-receive-scratch");
+    return slots;
   }
 
   // Resets what the kernel overwrites on each call.
@@ -59,7 +99,7 @@ struct ReceiveScratch {
     }
   }
 
-  std::unique_ptr<char[]> data;
+  char* data;
   mmsghdr msgs[kBatch] = {};
   iovec iov[kBatch] = {};
   sockaddr_in6 names[kBatch] = {};
@@ -67,9 +107,12 @@ struct ReceiveScratch {
   Message batch[kBatch];
 };
 
+// Made on a thread's first drain: a thread that never drains (and every
+// thread of a process that never receives) pays one pointer of TLS.
 ReceiveScratch& Scratch() {
-  thread_local ReceiveScratch scratch;
-  return scratch;
+  thread_local std::unique_ptr<ReceiveScratch> scratch;
+  if (!scratch) scratch = std::make_unique<ReceiveScratch>();
+  return *scratch;
 }
 
 // Errors that mean the socket itself is unusable (a library bug, not the

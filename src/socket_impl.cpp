@@ -102,9 +102,21 @@ int SocketImpl::FdLocked() const {
 
 void SocketImpl::SetPort(const MessagePort& port) {
   MutexLock lock(mutex_);
-  port_ = PortAccess::State(port);
-  has_port_ = PortAccess::State(port) != nullptr;
+  const std::shared_ptr<PortState>& next = PortAccess::State(port);
+  if (OnApplicationLoop()) {
+    // The port's watchdog runs on the loop that serves the port.
+    if (const auto previous = port_.lock(); previous && state_ != State::kClosed) {
+      previous->RemoveServingLoop(io_);
+    }
+    if (next && state_ != State::kClosed) next->AddServingLoop(io_);
+  }
+  port_ = next;
+  has_port_ = next != nullptr;
   StartReceivingLocked();
+}
+
+bool SocketImpl::OnApplicationLoop() const noexcept {
+  return &io_ != &Reactor::Instance().Context();
 }
 
 Status SocketImpl::OpenLocked(int family) {
@@ -401,7 +413,7 @@ void SocketImpl::StartReceivingLocked() {
   // edge-triggered readiness that fired before anyone waited is not lost,
   // because the drain reads until the socket is empty before waiting.
   asio::post(io_, [self = shared_from_this()] { self->OnReadable({}); });
-  if (&io_ == &Reactor::Instance().Context()) Reactor::Instance().EnsureRunning();
+  if (!OnApplicationLoop()) Reactor::Instance().EnsureRunning();
 }
 
 void SocketImpl::OnReadable(const asio::error_code& ec) {
@@ -431,6 +443,9 @@ void SocketImpl::Close() {
     MutexLock lock(mutex_);
     if (state_ == State::kClosed) return;
     rejoin = std::move(rejoin_);
+    if (const auto port = port_.lock(); port && OnApplicationLoop()) {
+      port->RemoveServingLoop(io_);
+    }
     // Keep the kernel's drop count readable after the socket is gone.
     dropped_by_kernel_.store(KernelDrops(), std::memory_order_relaxed);
     // Holding mutex_ means no drain is running; a pending wait completes

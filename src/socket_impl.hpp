@@ -93,6 +93,8 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
   int BindLocked(const Endpoint& local) RO_REQUIRES(mutex_);
   Status EnsureBoundForSendLocked(int family, const std::string& call) RO_REQUIRES(mutex_);
   void StartReceivingLocked() RO_REQUIRES(mutex_);
+  // True if the socket runs on an application's io_context (<ro/asio.hpp>).
+  bool OnApplicationLoop() const noexcept;
   void OnReadable(const asio::error_code& ec) RO_EXCLUDES(mutex_);
   void OnLinksChanged(const std::vector<LinkChange>& changes) RO_EXCLUDES(mutex_);
   Status SendLocked(const Endpoint& destination, std::string_view packet, const SendSource* source,

@@ -3,9 +3,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/steady_timer.hpp>
@@ -173,6 +175,70 @@ TEST(AsioIntegration, DestroyingTheSocketStopsDeliveriesOnTheOwnContext) {
   sender.SendTo("127.0.0.1", target, "too late");
   EXPECT_EQ(ro::Wait(200, port, io), nullptr);
   EXPECT_EQ(port.GetStatistics().posted, 0U);
+}
+
+// A post copies no list of waiting loops to use after unlocking: a waiter
+// may return and destroy its io_context at any moment (ASan: use after
+// free in asio::post before the fix).
+TEST(AsioIntegration, WaitersDestroyingTheirContextRaceNoPostSafely) {
+  ro::MessagePort port;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> posters;
+  for (int t = 0; t < 3; ++t) {
+    posters.emplace_back([&] {
+      while (!stop.load()) {
+        (void)port.PostMessage(std::make_shared<Marker>());
+        std::this_thread::yield();
+      }
+    });
+  }
+  int returned = 0;
+  const auto deadline = Clock::now() + milliseconds(1500);
+  for (int i = 0; i < 200000 && Clock::now() < deadline; ++i) {
+    for (int drained = 0; drained < 1000 && port.GetMessage() != nullptr; ++drained) {
+    }
+    // Registers `io` with the empty port, then destroys it on return.
+    asio::io_context io;
+    auto work = asio::make_work_guard(io);
+    if (ro::Wait(2, port, io) != nullptr) ++returned;
+  }
+  stop = true;
+  for (auto& poster : posters) poster.join();
+  EXPECT_GT(returned, 0);
+}
+
+// Counts this process's threads.
+int ThreadCount() {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+    (void)entry;
+    ++count;
+  }
+  return count;
+}
+
+// Each test runs in its own process (gtest_discover_tests), so the library
+// thread has not been started by another test.
+TEST(AsioIntegration, SocketsAndWatchdogOnTheOwnContextNeverStartTheLibraryThread) {
+  const int before = ThreadCount();
+  asio::io_context io;
+  ro::MessagePort port;
+  ro::DatagramSocket udp = ro::MakeDatagramSocket(io);
+  udp.SetPort(port);
+  ASSERT_TRUE(udp.BindToLocalPort(0)) << udp.GetFailureReason();
+  std::atomic<bool> fired{false};
+  port.SetWatchdogHandler([&fired] { fired = true; });
+  port.SetWatchdogTimeout(1);
+  ro::DatagramSocket sender = ro::MakeDatagramSocket(io);
+  ASSERT_EQ(sender.SendTo("127.0.0.1", udp.GetLocalPort(), "mine"), 0);
+  const ro::Message msg = ro::Wait(2000, port, io);
+  ASSERT_NE(msg, nullptr);
+  EXPECT_EQ(msg->As<ro::DatagramEvent>()->GetString(), "mine");
+  // The watchdog's timer is on `io`: it fires while `io` runs.
+  const auto deadline = Clock::now() + milliseconds(5000);
+  while (!fired && Clock::now() < deadline) io.run_for(milliseconds(50));
+  EXPECT_TRUE(fired) << "the watchdog of a port served by the application's loop never fired";
+  EXPECT_EQ(ThreadCount(), before) << "a library thread was started";
 }
 
 TEST(AsioIntegration, HotplugOnOwnContextStarts) {

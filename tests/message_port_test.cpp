@@ -425,6 +425,41 @@ TEST(MessagePort, MaxQueueLengthZeroIsUnbounded) {
   EXPECT_EQ(port.GetStatistics().dropped, 1u);
 }
 
+// The memory budget (SetMaxQueueBytes): an application event is charged
+// 128 bytes, a datagram its payload plus 128.
+TEST(MessagePort, ADefaultMemoryBudgetExistsAndCanBeChangedAndRemoved) {
+  ro::MessagePort port;
+  EXPECT_EQ(port.SetMaxQueueBytes(3 * 128), std::size_t{64} << 20)
+      << "a new port must start with the 64 MiB budget";
+  for (int i = 0; i < 5; ++i) (void)port.PostMessage(MakeApp(i));
+  ro::PortStatistics stats = port.GetStatistics();
+  EXPECT_EQ(stats.queued, 3u);
+  EXPECT_EQ(stats.queued_bytes, 3u * 128);
+  EXPECT_EQ(stats.dropped, 2u);
+
+  EXPECT_EQ(port.SetMaxQueueBytes(0), 3u * 128);  // removed: unbounded
+  constexpr int kMany = 1000;
+  int accepted = 0;
+  for (int i = 0; i < kMany; ++i) accepted += port.PostMessage(MakeApp(10 + i)) ? 1 : 0;
+  EXPECT_EQ(accepted, kMany);
+  stats = port.GetStatistics();
+  EXPECT_EQ(stats.queued, static_cast<std::size_t>(kMany + 3));
+  EXPECT_EQ(stats.queued_bytes, static_cast<std::size_t>(kMany + 3) * 128);
+  EXPECT_EQ(stats.dropped, 2u);
+
+  // Lowering the budget keeps what is queued and refuses newcomers until
+  // the queue is below it again.
+  EXPECT_EQ(port.SetMaxQueueBytes(2 * 128), 0u);
+  EXPECT_FALSE(port.PostMessage(MakeApp(-1)));
+  while (port.GetQueueLength() > 1) (void)port.GetMessage();
+  EXPECT_EQ(port.GetStatistics().queued_bytes, 128u);
+  EXPECT_TRUE(port.PostMessage(MakeApp(-2)));
+  EXPECT_FALSE(port.PostMessage(MakeApp(-3)));
+  while (port.GetMessage() != nullptr) {
+  }
+  EXPECT_EQ(port.GetStatistics().queued_bytes, 0u) << "every pop must return its charge";
+}
+
 // ---------------------------------------------------------------------------
 // Statistics
 

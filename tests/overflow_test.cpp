@@ -234,6 +234,40 @@ TEST(Overflow, BoundedPortKeepsTheOldestAndCountsTheNewestAsDropped) {
 // Lowering the bound below the current length keeps what is queued (nothing
 // already accepted is thrown away) and refuses new events until the queue
 // is below the bound; 0 makes the port unbounded again.
+// A flood that nobody reads stops at the port's default memory budget
+// (64 MiB) instead of growing the process without end: the rest is dropped
+// and counted on both the socket and the port.
+TEST(Overflow, AnUnreadFloodOfLargeDatagramsStopsAtTheDefaultMemoryBudget) {
+  constexpr std::size_t kBudget = std::size_t{64} << 20;
+  constexpr std::size_t kPayload = 60000;
+  ro::MessagePort port;
+  ro::DatagramSocket receiver = MakeReceiver(port);
+  receiver.SetReceiveBufferSize(8 << 20);
+  ro::DatagramSocket sender;
+  const std::string payload(kPayload, 'x');
+  // Bounded: 3,000 datagrams (~180 MB, three times the budget) or 30 s.
+  const auto deadline = Clock::now() + 30s;
+  int sent = 0;
+  while (sent < 3000 && Clock::now() < deadline && port.GetStatistics().dropped < 50) {
+    if (receiver.GetStatistics().received + 64 < static_cast<std::uint64_t>(sent)) {
+      std::this_thread::sleep_for(100us);  // let the reader keep up: no kernel drops
+      continue;
+    }
+    ASSERT_EQ(sender.SendTo(kLoopback, receiver.GetLocalPort(), payload), 0);
+    ++sent;
+  }
+  WaitUntilQuiet(receiver);
+  const ro::PortStatistics stats = port.GetStatistics();
+  const ro::SocketStatistics socket = receiver.GetStatistics();
+  EXPECT_GT(stats.dropped, 0u) << "the queue grew past 64 MiB without dropping: " << stats.queued
+                               << " events, " << stats.queued_bytes << " bytes";
+  EXPECT_LE(stats.queued_bytes, kBudget);
+  EXPECT_GT(stats.queued_bytes, kBudget - (kPayload + 128)) << "dropped before the budget";
+  EXPECT_EQ(stats.queued_bytes, stats.queued * (kPayload + 128));
+  EXPECT_EQ(socket.dropped_by_port, stats.dropped);
+  EXPECT_EQ(socket.received, socket.delivered + socket.dropped_by_port + socket.truncated);
+}
+
 TEST(Overflow, LoweringTheBoundKeepsQueuedEventsAndRefusesNewOnes) {
   ro::MessagePort port;
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(port.PostMessage(std::make_shared<Note>()));

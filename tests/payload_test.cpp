@@ -8,9 +8,12 @@
 //
 // Traffic goes to 127.0.0.1 only.
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +53,80 @@ struct Loop {
   ro::DatagramSocket receiver;
   ro::DatagramSocket sender;
 };
+
+// The receive scratches of the draining threads in /proc/self/smaps: each
+// is a 2 MiB read-write mapping between two inaccessible guard pages. How
+// many there are, the largest resident size (kB), and whether each was
+// mapped without a commit charge (VmFlags "nr").
+struct Scratches {
+  int count = 0;
+  long worst_rss_kb = 0;
+  bool all_noreserve = true;
+};
+
+struct Mapping {
+  unsigned long start = 0, end = 0;
+  std::string perms;
+  long rss_kb = 0;
+  bool noreserve = false;
+};
+
+Scratches FindScratches() {
+  std::vector<Mapping> maps;
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  while (std::getline(smaps, line)) {
+    std::istringstream in(line);
+    std::string first;
+    in >> first;
+    const auto dash = first.find('-');
+    if (dash != std::string::npos && first.back() != ':') {
+      Mapping m;
+      m.start = std::stoul(first.substr(0, dash), nullptr, 16);
+      m.end = std::stoul(first.substr(dash + 1), nullptr, 16);
+      in >> m.perms;
+      maps.push_back(m);
+    } else if (!maps.empty() && first == "Rss:") {
+      in >> maps.back().rss_kb;
+    } else if (!maps.empty() && first == "VmFlags:") {
+      std::string flag;
+      while (in >> flag) maps.back().noreserve = maps.back().noreserve || flag == "nr";
+    }
+  }
+  Scratches found;
+  for (std::size_t i = 1; i + 1 < maps.size(); ++i) {
+    const Mapping& m = maps[i];
+    const bool guarded = maps[i - 1].end == m.start && maps[i - 1].perms == "---p" &&
+                         maps[i + 1].start == m.end && maps[i + 1].perms == "---p";
+    if (m.end - m.start != (2UL << 20) || m.perms != "rw-p" || !guarded) continue;
+    ++found.count;
+    found.worst_rss_kb = std::max(found.worst_rss_kb, m.rss_kb);
+    found.all_noreserve = found.all_noreserve && m.noreserve;
+  }
+  return found;
+}
+
+// Memory on demand: a process that receives small datagrams holds only the
+// pages of the receive scratch that the datagrams reached (one per slot),
+// and the rest of the 2 MiB is neither resident nor charged; large
+// datagrams still arrive whole (LargestIpv4DatagramArrivesWhole).
+TEST(Payload, SmallDatagramsMakeOnlyAFewPagesOfTheReceiveScratchResident) {
+  ro::MessagePort port;
+  ro::DatagramSocket receiver = MakeReceiver(port);
+  ro::DatagramSocket sender;
+  // Rounds of 32 (one batch) that the default receive buffer holds.
+  constexpr std::size_t kBatch = 32;
+  for (int round = 0; round < 10; ++round) {
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      ASSERT_EQ(sender.SendTo(kLoopback, receiver.GetLocalPort(), std::string(64, 'a')), 0);
+    }
+    ASSERT_EQ(ReceiveMany(port, kBatch).size(), kBatch);
+  }
+  const Scratches scratches = FindScratches();
+  ASSERT_GT(scratches.count, 0) << "no guarded 2 MiB receive scratch in /proc/self/smaps";
+  EXPECT_TRUE(scratches.all_noreserve) << "a scratch takes a commit charge (no MAP_NORESERVE)";
+  EXPECT_LE(scratches.worst_rss_kb, 32 * 4) << "more than one page per slot is resident";
+}
 
 TEST(Payload, EmptyStringDatagramArrivesWithSizeZero) {
   Loop loop;

@@ -24,8 +24,11 @@ namespace ro {
 /// only while the application runs `io`.
 ///
 /// Run `io` from one thread at a time (the usual single-threaded loop), and
-/// keep it alive longer than the socket. Everything else about the socket
-/// is unchanged.
+/// keep it alive longer than the socket. The watchdog of a port that such a
+/// socket posts to runs on `io` too. After fork(), call
+/// `io.notify_fork(asio::execution_context::fork_child)` in the child, as
+/// Asio requires of every io_context. Everything else about the socket is
+/// unchanged.
 [[nodiscard]] RO_API DatagramSocket MakeDatagramSocket(asio::io_context& io);
 
 /// A NetworkHotplug whose rtnetlink watch runs on `io`; see
@@ -35,13 +38,13 @@ namespace ro {
 /// Waits like `port.WaitMessage(timeout_ms)` while running `io` on the
 /// calling thread.
 ///
-/// This is BrightScript's single-threaded `wait()`: the waiting thread
-/// itself receives the datagrams of sockets made with
-/// MakeDatagramSocket(io), so an event reaches the application without a
-/// hop between threads (the lowest latency the library offers). Events
-/// posted from other threads (PostMessage, sockets on the library's
-/// reactor) interrupt the loop and are returned as usual. If `io` runs out
-/// of work or is stopped, this falls back to a plain wait on the port.
+/// This is BrightScript's single-threaded `wait()` for sockets made with
+/// MakeDatagramSocket(io): the waiting thread itself receives their
+/// datagrams, without a library thread at all. (A plain ro::Wait() does the
+/// same for the library's own sockets, without this header.) Events posted
+/// from other threads (PostMessage, sockets on the library's loop)
+/// interrupt the loop and are returned as usual. If `io` runs out of work
+/// or is stopped, this falls back to a plain wait on the port.
 [[nodiscard]] RO_API Message Wait(int timeout_ms, const MessagePort& port, asio::io_context& io);
 
 }  // namespace ro

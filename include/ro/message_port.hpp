@@ -25,10 +25,14 @@ struct PortStatistics {
   std::uint64_t posted = 0;
   /// Events handed out by GetMessage / WaitMessage / Wait.
   std::uint64_t delivered = 0;
-  /// Events refused because the queue was at its SetMaxQueueLength() bound.
+  /// Events refused because the queue was at its SetMaxQueueLength() bound
+  /// or its SetMaxQueueBytes() memory budget.
   std::uint64_t dropped = 0;
   /// Events queued right now.
   std::size_t queued = 0;
+  /// Bytes the queued events are charged against the memory budget (see
+  /// SetMaxQueueBytes()).
+  std::size_t queued_bytes = 0;
   /// The largest number of events that were ever queued at once.
   std::size_t high_water = 0;
 };
@@ -57,6 +61,24 @@ struct PortStatistics {
 /// concurrently. Order is FIFO across all sources. Assigning to one handle
 /// object while another thread uses *that same handle object* is a data race,
 /// as for any C++ value.
+///
+/// @par Who receives
+/// A thread blocked in WaitMessage() / Wait() on an empty port reads the
+/// library's sockets itself when no other thread does, so a datagram it
+/// waits for wakes only that thread (docs/architecture.md, "Who runs the
+/// loop"); while the application is away from Wait for more than about a
+/// millisecond, the library's own thread reads and queues datagrams. Either
+/// thread may therefore run library work, watchdog handlers included.
+///
+/// @par fork()
+/// Safe after start-up, in both directions: the child gets its own event
+/// loop and library thread, and its own sockets deliver. Inherited sockets
+/// share the kernel socket with the parent: while both processes keep one
+/// open, each datagram goes to one of them; Close() in one process closes
+/// only that process's descriptor, never the other's (a daemon's parent
+/// closes its copies and exits). Fork while no other application thread is
+/// inside a rodatagram call, and do not use in the child a port that another
+/// thread of the parent was blocked on (as for any multithreaded fork).
 class RO_API MessagePort {
  public:
   /// Creates a new, empty queue.
@@ -115,14 +137,35 @@ class RO_API MessagePort {
   void DeferWatchdog(int seconds) const;
 
   /// Replaces what runs when the watchdog fires (*extension*). The handler
-  /// runs on the library's reactor thread; an empty function restores the
-  /// default (log and abort).
+  /// runs on the thread that runs the loop serving the port: the library's
+  /// thread, a thread blocked in a wait, or (for a port that sockets made
+  /// with `<ro/asio.hpp>` post to) the application's io_context, which must
+  /// then be running for the watchdog to fire. An empty function restores
+  /// the default (log and abort).
   void SetWatchdogHandler(std::function<void()> handler) const;
 
   /// Bounds the queue to `max_events` (*extension*); 0 means unbounded (the
   /// default). When full, new events are dropped (drop-newest) and counted in
   /// GetStatistics().dropped and in the posting socket's statistics.
   void SetMaxQueueLength(std::size_t max_events) const;
+
+  /// The port's memory budget (*extension*): the most bytes its queued
+  /// events may hold, counting each event's payload plus a fixed 128 bytes
+  /// for the event itself.
+  ///
+  /// Every port starts with a budget of 64 MiB: far more than a player's
+  /// queue holds in normal use (a full second of 64-byte datagrams at
+  /// 100,000 per second is about 19 MiB), but a bound on what a flood that
+  /// nobody reads can cost; without it, 64-byte datagrams grow an unread
+  /// port by a gigabyte in well under a minute. An event that would exceed
+  /// the budget is dropped (drop-newest) and counted in
+  /// GetStatistics().dropped and, for datagrams, in the posting socket's
+  /// `dropped_by_port`. 0 removes the budget (unbounded, the vendor's
+  /// behaviour). Lowering the budget below what is queued drops nothing
+  /// already queued; new events are refused until the queue drains below it.
+  ///
+  /// @returns the previous budget in bytes (0: there was none).
+  std::size_t SetMaxQueueBytes(std::size_t max_bytes) const;
 
   /// Number of events queued now (*extension*).
   [[nodiscard]] std::size_t GetQueueLength() const;
