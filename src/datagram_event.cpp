@@ -11,6 +11,8 @@
 
 #include <ro/datagram_event.hpp>
 
+#include "datagram_cast.hpp"
+
 namespace ro {
 namespace {
 
@@ -37,7 +39,13 @@ std::string FormatAddress(const std::uint8_t (&bytes)[16], bool ipv6, std::uint3
 
 DatagramEvent::~DatagramEvent() = default;
 
-std::string_view DatagramEvent::TypeName() const { return "roDatagramEvent"; }
+namespace detail {
+const char kDatagramTypeName[] = "roDatagramEvent";
+}  // namespace detail
+
+std::string_view DatagramEvent::TypeName() const {
+  return {detail::kDatagramTypeName, sizeof detail::kDatagramTypeName - 1};
+}
 
 std::string DatagramEvent::GetString() const { return std::string(GetPayload()); }
 

@@ -10,6 +10,8 @@
 
 #include <ro/datagram_event.hpp>
 
+#include "datagram_cast.hpp"
+
 namespace ro {
 
 std::ostream& operator<<(std::ostream& out, const DatagramEvent& ev) {
@@ -19,7 +21,7 @@ std::ostream& operator<<(std::ostream& out, const DatagramEvent& ev) {
 }
 
 std::string DatagramString(const Message& msg) {
-  const auto* ev = msg ? msg->As<DatagramEvent>() : nullptr;
+  const DatagramEvent* ev = msg ? detail::AsDatagram(*msg) : nullptr;
   return ev != nullptr ? std::string(ev->GetPayload()) : std::string();
 }
 

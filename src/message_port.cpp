@@ -12,6 +12,7 @@
 #include <ro/datagram_event.hpp>
 #include <ro/message_port.hpp>
 
+#include "datagram_cast.hpp"
 #include "object_core.hpp"
 #include "port_state.hpp"
 #include "reactor.hpp"
@@ -24,7 +25,7 @@ PortState::PortState() : identity_(NextIdentity()) {}
 PortState::~PortState() = default;
 
 std::size_t PortState::Cost(const Message& msg) noexcept {
-  const auto* datagram = msg->As<DatagramEvent>();
+  const DatagramEvent* datagram = AsDatagram(*msg);
   return kEventOverhead + (datagram != nullptr ? datagram->GetPayloadSize() : 0);
 }
 
