@@ -77,6 +77,12 @@ int EchoCount(ro::DatagramSocket& sender, int port_number, const ro::MessagePort
 class Fork : public ::testing::Test {
  protected:
   void SetUp() override {
+#ifdef RODATAGRAM_TEST_EMULATOR
+    GTEST_SKIP() << "runs under " RODATAGRAM_TEST_EMULATOR
+                    ": qemu-user 7.2 aborts in the child "
+                    "of a multithreaded process (qemu_plugin_vcpu_init_hook assertion); the "
+                    "native passes run the fork tests";
+#endif
     receiver_ = MakeReceiver(port_);
     ASSERT_EQ(EchoCount(sender_, receiver_.GetLocalPort(), port_, 3), 3);
   }

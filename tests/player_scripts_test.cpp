@@ -29,6 +29,10 @@ using namespace std::chrono_literals;
 class Child {
  public:
   explicit Child(std::vector<std::string> argv) {
+#ifdef RODATAGRAM_TEST_EMULATOR
+    // A cross build: the example is a target program, run through qemu-user.
+    argv.insert(argv.begin(), RODATAGRAM_TEST_EMULATOR);
+#endif
     int out[2] = {-1, -1};
     if (pipe2(out, O_CLOEXEC) != 0) return;
     std::vector<char*> args;
