@@ -35,7 +35,8 @@ bool SeesAttached(const ro::MessagePort& port, const std::string& name,
   while (std::chrono::steady_clock::now() < deadline) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    const ro::Message msg = port.WaitMessage(static_cast<int>(std::max<long>(1, left.count())));
+    const ro::Message msg =
+        port.WaitMessage(static_cast<int>(std::max<long long>(1, left.count())));
     if (!msg) return false;
     const auto* attached = msg->As<ro::NetworkAttachedEvent>();
     if (attached != nullptr && attached->GetString() == name) return true;
