@@ -15,7 +15,6 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
-#include <new>
 
 #include <ro/datagram_event.hpp>
 
@@ -52,7 +51,7 @@ constexpr std::size_t kBlockPayloadBytes = 16 * 1024;
 // devices with overcommit disabled). The slots stay 64 KiB, so no datagram
 // is ever truncated.
 struct ReceiveScratch {
-  ReceiveScratch() : data(Map()) {
+  explicit ReceiveScratch(char* slots) : data(slots) {
     for (unsigned i = 0; i < kBatch; ++i) {
       iov[i].iov_base = data + i * kSlotBytes;
       iov[i].iov_len = kSlotBytes;
@@ -72,16 +71,17 @@ struct ReceiveScratch {
 
   // The slots, between two inaccessible guard pages (an overrun faults
   // instead of corrupting a neighbour, and the mapping stays one region of
-  // its own in /proc/<pid>/smaps).
+  // its own in /proc/<pid>/smaps). Null when the address space is
+  // exhausted (no exception: the library also builds without them).
   static char* Map() {
     const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
     void* p = mmap(nullptr, kBatch * kSlotBytes + 2 * page, PROT_NONE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
+    if (p == MAP_FAILED) return nullptr;
     char* slots = static_cast<char*>(p) + page;
     if (mprotect(slots, kBatch * kSlotBytes, PROT_READ | PROT_WRITE) != 0) {
       munmap(p, kBatch * kSlotBytes + 2 * page);
-      throw std::bad_alloc();
+      return nullptr;
     }
     // Named in /proc/<pid>/smaps ("[anon:ro-receive-scratch]") where the
     // kernel supports it (CONFIG_ANON_VMA_NAME); ignored elsewhere.
@@ -108,11 +108,14 @@ struct ReceiveScratch {
 };
 
 // Made on a thread's first drain: a thread that never drains (and every
-// thread of a process that never receives) pays one pointer of TLS.
-ReceiveScratch& Scratch() {
+// thread of a process that never receives) pays one pointer of TLS. Null if
+// the slots cannot be mapped (tried again at the next drain).
+ReceiveScratch* Scratch() {
   thread_local std::unique_ptr<ReceiveScratch> scratch;
-  if (!scratch) scratch = std::make_unique<ReceiveScratch>();
-  return *scratch;
+  if (!scratch) {
+    if (char* slots = ReceiveScratch::Map()) scratch = std::make_unique<ReceiveScratch>(slots);
+  }
+  return scratch.get();
 }
 
 // Errors that mean the socket itself is unusable (a library bug, not the
@@ -222,7 +225,14 @@ void PostBatch(ReceiveScratch& scratch, unsigned count, PortState* port, const O
 
 DrainResult DrainSocket(int fd, PortState* port, const ObjectCore& owner, ReceiveCounters& counters,
                         int& error) {
-  ReceiveScratch& scratch = Scratch();
+  ReceiveScratch* const mapped = Scratch();
+  if (mapped == nullptr) {
+    // No memory to read into: the socket stops, counted (receive_errors).
+    counters.receive_errors.fetch_add(1, std::memory_order_relaxed);
+    error = ENOMEM;
+    return DrainResult::kBroken;
+  }
+  ReceiveScratch& scratch = *mapped;
   unsigned budget = kMaxPerWakeup;
   while (budget > 0) {
     const unsigned asked = std::min(kBatch, budget);

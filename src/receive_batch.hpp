@@ -29,7 +29,7 @@ struct ReceiveCounters {
 enum class DrainResult {
   kEmpty,   ///< the socket reads empty: wait for readiness
   kMore,    ///< the budget of one wake-up is spent: let other sockets run first
-  kBroken,  ///< the socket itself is unusable (see `error`)
+  kBroken,  ///< the socket itself is unusable, or no memory to read into (see `error`)
 };
 
 /// Reads up to one wake-up's budget of datagrams from `fd` and posts them to
