@@ -40,15 +40,19 @@
 
 namespace ro::ssdp {
 
-/// The IPv4 SSDP multicast group and port.
+/// The IPv4 SSDP multicast group.
 inline constexpr std::string_view kGroup = "239.255.255.250";
+/// The SSDP port.
 inline constexpr int kPort = 1900;
-/// The IPv6 link-local and site-local SSDP groups (UDA 1.1 §1.1.2).
+/// The IPv6 link-local SSDP group (UDA 1.1 §1.1.2).
 inline constexpr std::string_view kGroup6LinkLocal = "ff02::c";
+/// The IPv6 site-local SSDP group (UDA 1.1 §1.1.2).
 inline constexpr std::string_view kGroup6SiteLocal = "ff05::c";
-/// HOST header values of messages sent to each group.
+/// HOST header value of messages sent to kGroup.
 inline constexpr std::string_view kHost = "239.255.255.250:1900";
+/// HOST header value of messages sent to kGroup6LinkLocal.
 inline constexpr std::string_view kHost6LinkLocal = "[FF02::C]:1900";
+/// HOST header value of messages sent to kGroup6SiteLocal.
 inline constexpr std::string_view kHost6SiteLocal = "[FF05::C]:1900";
 
 /// The longest ST a device answers. Real targets are URNs of well under 200
@@ -64,12 +68,14 @@ inline constexpr std::size_t kMaxHeaders = 64;
 /// larger values are treated as 5).
 inline constexpr int kMaxMx = 5;
 
+/// What an HTTPU message is.
 enum class Kind {
   kSearch,    ///< M-SEARCH * HTTP/1.1
   kNotify,    ///< NOTIFY * HTTP/1.1
   kResponse,  ///< HTTP/1.1 200 OK (a search response)
 };
 
+/// One header line of a message.
 struct Header {
   std::string name;   ///< as sent
   std::string value;  ///< trimmed of surrounding spaces and tabs
@@ -77,11 +83,11 @@ struct Header {
 
 /// One parsed HTTPU message.
 struct Message {
-  Kind kind = Kind::kSearch;
-  std::string version;  ///< "HTTP/1.1"
-  int status_code = 0;  ///< responses only
-  std::string reason;   ///< responses only, may be empty
-  std::vector<Header> headers;
+  Kind kind = Kind::kSearch;    ///< search, notify or response
+  std::string version;          ///< "HTTP/1.1"
+  int status_code = 0;          ///< responses only
+  std::string reason;           ///< responses only, may be empty
+  std::vector<Header> headers;  ///< in the order received
 
   /// The value of the first header called `name` (ASCII case-insensitive),
   /// or nullopt if there is none.
@@ -121,6 +127,7 @@ struct Device {
 struct Advert {
   std::string nt;   ///< the NT of a NOTIFY, or the ST of a reply
   std::string usn;  ///< "uuid:X", "uuid:X::upnp:rootdevice", "uuid:X::urn:..."
+  /// The same advertisement (NT and USN).
   friend bool operator==(const Advert& a, const Advert& b) {
     return a.nt == b.nt && a.usn == b.usn;
   }
@@ -193,10 +200,10 @@ struct Identity {
 
 /// A search response as a control point uses it.
 struct SearchResponse {
-  std::string st;
-  std::string usn;
-  std::string location;
-  std::string server;  ///< may be empty (the header is required, but tolerated)
+  std::string st;        ///< the ST header
+  std::string usn;       ///< the USN header
+  std::string location;  ///< the LOCATION header (the description URL)
+  std::string server;    ///< may be empty (the header is required, but tolerated)
 };
 
 /// Checks a parsed message is a "200" search response with ST, USN and
@@ -223,7 +230,7 @@ struct SearchResponse {
 /// `text` with &, <, >, " and ' replaced by XML entities.
 [[nodiscard]] RO_API std::string XmlEscape(std::string_view text);
 
-/// The unescaped text of the first <name>...</name> element of `xml`
+/// The unescaped text of the first `<name>...</name>` element of `xml`
 /// (attributes allowed, no nested elements), or nullopt.
 [[nodiscard]] RO_API std::optional<std::string> XmlElementText(std::string_view xml,
                                                                std::string_view name);
@@ -239,12 +246,12 @@ struct ServiceDescription {
 
 /// What the device description document says.
 struct DeviceDescription {
-  std::string uuid;  ///< without "uuid:"
-  std::string device_type;
-  std::string friendly_name;
-  std::string manufacturer;
-  std::string model_name;
-  std::vector<ServiceDescription> services;
+  std::string uuid;                          ///< without "uuid:"
+  std::string device_type;                   ///< deviceType
+  std::string friendly_name;                 ///< friendlyName
+  std::string manufacturer;                  ///< manufacturer
+  std::string model_name;                    ///< modelName
+  std::vector<ServiceDescription> services;  ///< the serviceList
 };
 
 /// The UDA 1.1 device description XML, with `config_id` as the root's

@@ -36,6 +36,7 @@ struct BudgetOptions {
   std::size_t per_source_bytes_per_second = 512;
   /// All replies together: a token bucket of this rate and depth.
   std::size_t global_bytes_per_second = 64 * 1024;
+  /// The depth of that bucket, in bytes.
   std::size_t global_burst_bytes = 64 * 1024;
   /// Sources tracked at once (the table is bounded).
   std::size_t max_sources = 1024;
@@ -63,9 +64,13 @@ struct ResponderOptions {
   std::string uuid;
   /// Tells several responders on one machine apart when `uuid` is derived.
   std::string instance_name = "rodatagram-ssdp";
+  /// deviceType of the description, and the NT of its device advertisement.
   std::string device_type = "urn:schemas-upnp-org:device:Basic:1";
+  /// friendlyName of the description.
   std::string friendly_name = "rodatagram SSDP device";
+  /// manufacturer of the description.
   std::string manufacturer = "rodatagram";
+  /// modelName of the description.
   std::string model_name = "rodatagram-ssdp";
   /// The services of the root device (the 3 + k announcement set). Each
   /// service's scpd_url must be served by one of `documents`.
@@ -85,7 +90,9 @@ struct ResponderOptions {
   /// on every start (CONFIGID only when the description changed). Empty:
   /// BOOTID is the start time in seconds, CONFIGID a CRC of the description.
   std::string state_file;
+  /// Reply budgets against amplification.
   BudgetOptions budget;
+  /// The description server's limits.
   HttpOptions http;
   /// Receives one line per event (search, reply, announcement, HTTP
   /// request, refusal). Attacker-supplied text in it is sanitized and
@@ -135,10 +142,13 @@ struct ResponderStatistics {
 /// interface and joins the threads before it returns.
 class RO_API Responder {
  public:
+  /// A stopped responder with `options` (checked by Start()).
   explicit Responder(ResponderOptions options);
   ~Responder();
-  Responder(Responder&&) noexcept;
-  Responder& operator=(Responder&&) noexcept;
+  /// Takes over `other`'s responder; `other` is left empty.
+  Responder(Responder&& other) noexcept;
+  /// Stops this responder, then takes over `other`'s.
+  Responder& operator=(Responder&& other) noexcept;
   Responder(const Responder&) = delete;
   Responder& operator=(const Responder&) = delete;
 
@@ -157,6 +167,7 @@ class RO_API Responder {
   [[nodiscard]] std::string GetUuid() const;
   /// BOOTID.UPNP.ORG now (it grows when interfaces are added).
   [[nodiscard]] std::uint32_t GetBootId() const;
+  /// CONFIGID.UPNP.ORG now.
   [[nodiscard]] std::uint32_t GetConfigId() const;
   /// The description server's port, after Start().
   [[nodiscard]] int GetHttpPort() const;
@@ -164,6 +175,7 @@ class RO_API Responder {
   [[nodiscard]] int GetSearchPort() const;
   /// Names of the interfaces served now.
   [[nodiscard]] std::vector<std::string> GetServedInterfaces() const;
+  /// What the responder has done so far.
   [[nodiscard]] ResponderStatistics GetStatistics() const;
 
  private:

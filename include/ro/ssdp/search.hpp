@@ -31,6 +31,7 @@ struct SearchOptions {
   std::string interface_name = "lo";
   /// ST: ssdp:all, upnp:rootdevice, uuid:..., or a device or service type.
   std::string target = "ssdp:all";
+  /// The groups searched: IPv4, IPv6 link-local, IPv6 site-local.
   std::vector<SearchScope> scopes{SearchScope::kIPv4};
   /// MX, 1..5.
   int mx = 2;
@@ -45,9 +46,9 @@ struct SearchOptions {
 
 /// One reply, de-duplicated by USN.
 struct SearchResult {
-  SearchResponse response;
+  SearchResponse response;  ///< the reply's headers
   std::string source_host;  ///< who answered ("198.51.100.1", "fe80::1%2")
-  int source_port = 0;
+  int source_port = 0;      ///< from which port
 };
 
 /// Searches and waits `timeout_ms` for the replies (blocking; call from any
