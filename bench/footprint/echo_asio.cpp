@@ -19,9 +19,9 @@ int main(int argc, char** argv) {
   asio::error_code ec;
   socket.open(asio::ip::udp::v4(), ec);
   if (!ec) {
-    socket.bind({asio::ip::make_address_v4("127.0.0.1"),
-                 static_cast<unsigned short>(std::atoi(argv[1]))},
-                ec);
+    socket.bind(
+        {asio::ip::make_address_v4("127.0.0.1"), static_cast<unsigned short>(std::atoi(argv[1]))},
+        ec);
   }
   if (ec) return 1;
   std::array<char, 65536> buffer;
