@@ -22,6 +22,8 @@
 #include <ro/message_port.hpp>
 #include <ro/network_hotplug.hpp>
 
+#include "test_util.hpp"
+
 extern "C" const char* __tsan_default_options() { return "die_after_fork=0"; }
 
 namespace {
@@ -76,15 +78,7 @@ TEST(ForkNetns, ParentAndChildEachSeeALinkThatAttachesAfterTheFork) {
   close(go[1]);
   const bool parent_saw = rc == 0 && SeesAttached(port, "rofork0", 5s);
   int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(5ms);
-  }
+  (void)ro_test::ReapWithin(pid, 20s, status);
   (void)std::system("ip link del rofork0 2>/dev/null");
   ASSERT_EQ(rc, 0) << "could not add the veth link";
   EXPECT_TRUE(parent_saw) << "the parent missed the attach";

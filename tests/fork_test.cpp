@@ -47,16 +47,8 @@ int InChild(const std::function<int()>& body) {
     alarm(kChildSeconds);  // a deadlock ends the child, not the suite
     _exit(body());
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kChildSeconds + 5);
   int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      return 99;
-    }
-    std::this_thread::sleep_for(5ms);
-  }
+  if (!ro_test::ReapWithin(pid, std::chrono::seconds(kChildSeconds + 5), status)) return 99;
   if (WIFSIGNALED(status)) return WTERMSIG(status) == SIGALRM ? 99 : 128 + WTERMSIG(status);
   return WEXITSTATUS(status);
 }
@@ -169,15 +161,7 @@ TEST_F(Fork, AChildKeepsReceivingOnAnInheritedSocketOnceTheParentClosesIt) {
   ASSERT_EQ(write(ready[1], "go", 1), 1);
   close(ready[1]);
   int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kChildSeconds + 5);
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() >= deadline) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(5ms);
-  }
+  (void)ro_test::ReapWithin(pid, std::chrono::seconds(kChildSeconds + 5), status);
   ASSERT_TRUE(WIFEXITED(status)) << "the child hung or crashed";
   EXPECT_EQ(WEXITSTATUS(status), 0) << "the inherited socket did not deliver in the child";
 }

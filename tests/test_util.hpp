@@ -11,8 +11,12 @@
 #ifndef RO_TESTS_TEST_UTIL_HPP_
 #define RO_TESTS_TEST_UTIL_HPP_
 
+#include <sys/types.h>
+#include <sys/wait.h>
+
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
@@ -55,6 +59,23 @@ inline bool WaitFor(const std::function<bool()>& condition, milliseconds limit =
     std::this_thread::sleep_for(1ms);
   }
   return condition();
+}
+
+/// Reaps child `pid`, waiting up to `limit` and killing it (SIGKILL) when
+/// that passes, so a hung child never outlives the test. `status` is its
+/// wait status. Returns false if it had to be killed.
+inline bool ReapWithin(pid_t pid, milliseconds limit, int& status) {
+  const auto deadline = Clock::now() + limit;
+  status = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (Clock::now() >= deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      return false;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
 }
 
 /// Milliseconds for WaitMessage(): always positive (0 would wait forever).

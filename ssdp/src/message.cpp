@@ -234,6 +234,12 @@ void AddHeader(std::string& out, std::string_view name, std::string_view value) 
   out += kCrLf;
 }
 
+// BOOTID and CONFIGID (UDA 1.1 §1.2), which every message carries.
+void AddBootIds(std::string& out, const Identity& identity) {
+  AddHeader(out, "BOOTID.UPNP.ORG", std::to_string(identity.boot_id));
+  AddHeader(out, "CONFIGID.UPNP.ORG", std::to_string(identity.config_id));
+}
+
 // UDA 1.1 §1.2.2: only when the device answers unicast searches elsewhere.
 void AddSearchPort(std::string& out, const Identity& identity) {
   if (identity.search_port != 0) {
@@ -427,8 +433,7 @@ std::string FormatSearchResponse(const Identity& identity, const Advert& advert,
   AddHeader(out, "SERVER", identity.server);
   AddHeader(out, "ST", advert.nt);
   AddHeader(out, "USN", advert.usn);
-  AddHeader(out, "BOOTID.UPNP.ORG", std::to_string(identity.boot_id));
-  AddHeader(out, "CONFIGID.UPNP.ORG", std::to_string(identity.config_id));
+  AddBootIds(out, identity);
   AddSearchPort(out, identity);
   out += kCrLf;
   return out;
@@ -444,8 +449,7 @@ std::string FormatAlive(const Identity& identity, const Advert& advert, std::str
   AddHeader(out, "NTS", "ssdp:alive");
   AddHeader(out, "SERVER", identity.server);
   AddHeader(out, "USN", advert.usn);
-  AddHeader(out, "BOOTID.UPNP.ORG", std::to_string(identity.boot_id));
-  AddHeader(out, "CONFIGID.UPNP.ORG", std::to_string(identity.config_id));
+  AddBootIds(out, identity);
   AddSearchPort(out, identity);
   out += kCrLf;
   return out;
@@ -457,8 +461,7 @@ std::string FormatByebye(const Identity& identity, const Advert& advert, std::st
   AddHeader(out, "NT", advert.nt);
   AddHeader(out, "NTS", "ssdp:byebye");
   AddHeader(out, "USN", advert.usn);
-  AddHeader(out, "BOOTID.UPNP.ORG", std::to_string(identity.boot_id));
-  AddHeader(out, "CONFIGID.UPNP.ORG", std::to_string(identity.config_id));
+  AddBootIds(out, identity);
   out += kCrLf;
   return out;
 }
@@ -471,8 +474,7 @@ std::string FormatUpdate(const Identity& identity, const Advert& advert, std::st
   AddHeader(out, "NT", advert.nt);
   AddHeader(out, "NTS", "ssdp:update");
   AddHeader(out, "USN", advert.usn);
-  AddHeader(out, "BOOTID.UPNP.ORG", std::to_string(identity.boot_id));
-  AddHeader(out, "CONFIGID.UPNP.ORG", std::to_string(identity.config_id));
+  AddBootIds(out, identity);
   AddHeader(out, "NEXTBOOTID.UPNP.ORG", std::to_string(next_boot_id));
   AddSearchPort(out, identity);
   out += kCrLf;

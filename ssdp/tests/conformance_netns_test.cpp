@@ -44,16 +44,7 @@ std::vector<std::string> Notifies(const std::vector<Datagram>& datagrams, const 
   return out;
 }
 
-class SsdpConformance : public ro_netns::NetnsTest {
- protected:
-  void SetUp() override {
-    NetnsTest::SetUp();
-    ASSERT_GE(rig_.AddLink(), 0);
-  }
-  std::vector<std::string> Args() const {
-    return {"--interface", rig_.DeviceInterface(0), "--uuid", std::string(kUuid)};
-  }
-};
+class SsdpConformance : public OneLinkTest {};
 
 TEST_F(SsdpConformance, TheFirstAnnouncementIsAByebyeSetThenAliveWithTheSameBootId) {
   Fd ear = GroupListener(rig_, 0, "239.255.255.250");

@@ -23,16 +23,7 @@ namespace {
 
 using namespace ssdp_test;  // NOLINT: test helpers
 
-class SsdpHardening : public ro_netns::NetnsTest {
- protected:
-  void SetUp() override {
-    NetnsTest::SetUp();
-    ASSERT_GE(rig_.AddLink(), 0);
-  }
-  std::vector<std::string> Args() const {
-    return {"--interface", rig_.DeviceInterface(0), "--uuid", std::string(kUuid)};
-  }
-};
+class SsdpHardening : public OneLinkTest {};
 
 TEST_F(SsdpHardening, ABurstOf200UnicastSsdpAllSearchesDrawsAtMostThreeTimesItsBytes) {
   Responder responder;

@@ -270,6 +270,19 @@ auto InPeer(NetnsRig& rig, int k, Fn fn) -> decltype(fn()) {
   return result;
 }
 
+/// A responder test on the rig with one link, and the responder's arguments
+/// for it: that interface and the fixed kUuid.
+class OneLinkTest : public ro_netns::NetnsTest {
+ protected:
+  void SetUp() override {
+    NetnsTest::SetUp();
+    ASSERT_GE(rig_.AddLink(), 0);
+  }
+  std::vector<std::string> Args() const {
+    return {"--interface", rig_.DeviceInterface(0), "--uuid", std::string(kUuid)};
+  }
+};
+
 }  // namespace ssdp_test
 
 #endif  // RO_SSDP_TESTS_SSDP_NETNS_UTIL_HPP_
