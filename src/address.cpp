@@ -42,9 +42,39 @@ Endpoint V6(const in6_addr& address, std::uint16_t net_port, unsigned scope) {
   return out;
 }
 
+// A dotted quad as inet_pton(AF_INET) takes it (four decimal octets, no
+// leading zeros), parsed inline: the common host of every SendTo. Anything
+// else, valid or not, is left to inet_pton.
+bool ParseDottedQuad(std::string_view text, in_addr& out) {
+  std::uint8_t octets[4] = {};
+  std::size_t at = 0;
+  for (int part = 0; part < 4; ++part) {
+    if (part > 0) {
+      if (at >= text.size() || text[at] != '.') return false;
+      ++at;
+    }
+    const std::size_t first = at;
+    unsigned value = 0;
+    while (at < text.size() && at - first < 3 && text[at] >= '0' && text[at] <= '9') {
+      value = value * 10 + static_cast<unsigned>(text[at] - '0');
+      ++at;
+    }
+    const std::size_t digits = at - first;
+    if (digits == 0 || value > 255 || (digits > 1 && text[first] == '0')) return false;
+    octets[part] = static_cast<std::uint8_t>(value);
+  }
+  if (at != text.size()) return false;
+  std::memcpy(&out.s_addr, octets, 4);
+  return true;
+}
+
 }  // namespace
 
 bool ParseHost(std::string_view host, int port, Endpoint& out, std::string& why) {
+  if (in_addr v4{}; ParseDottedQuad(host, v4)) {
+    out = V4(v4, htons(static_cast<std::uint16_t>(port)));
+    return true;
+  }
   constexpr std::size_t kMaxHost = INET6_ADDRSTRLEN + IF_NAMESIZE + 1;
   if (host.empty()) {
     why = "the host is empty";

@@ -174,11 +174,11 @@ Status SocketImpl::Bind(const std::string& call, const std::optional<Endpoint>& 
   return {};
 }
 
-Status SocketImpl::EnsureBoundForSendLocked(int family, const std::string& call) {
+Status SocketImpl::EnsureBoundForSendLocked(int family, const SendCall& call) {
   State state = state_;
-  if (state == State::kClosed) return Closed(call);
+  if (state == State::kClosed) return Closed(call.Text());
   if (state == State::kIdle) {
-    if (Status s = OpenLocked(family); !s.ok()) return std::move(s).Within(call);
+    if (Status s = OpenLocked(family); !s.ok()) return std::move(s).Within(call.Text());
     state = State::kOpen;
   }
   if (state == State::kOpen) {
@@ -191,27 +191,31 @@ Status SocketImpl::EnsureBoundForSendLocked(int family, const std::string& call)
     }
     if (const int rc = BindLocked(AnyEndpoint(own_family, 0)); rc < 0) {
       return Status::Failure(
-          rc, fmt::format("{}: cannot bind an ephemeral port: {}", call, ErrorText(-rc)));
+          rc, fmt::format("{}: cannot bind an ephemeral port: {}", call.Text(), ErrorText(-rc)));
     }
     StartReceivingLocked();
   }
   return {};
 }
 
+std::string SendCall::Text() const {
+  return fmt::format("SendTo({}, {}) of {} bytes", Quote(host), port, size);
+}
+
 Status SocketImpl::SendTo(std::string_view host, int port, std::string_view packet,
                           const SendSource* source) {
-  const std::string call =
-      fmt::format("SendTo({}, {}) of {} bytes", Quote(host), port, packet.size());
+  // Formatted only on failure: a send is on every echo's path.
+  const SendCall call{host, port, packet.size()};
   Status result;
   if (port < 1 || port > 65535) {
-    result =
-        Status::Failure(-EINVAL, fmt::format("{}: the port {} is outside 1..65535", call, port));
+    result = Status::Failure(-EINVAL,
+                             fmt::format("{}: the port {} is outside 1..65535", call.Text(), port));
   }
   Endpoint destination;
   std::string why;
   if (result.ok() && !ParseHost(host, port, destination, why)) {
-    result = Status::Failure(-EINVAL,
-                             fmt::format("{}: {} is not a valid host: {}", call, Quote(host), why));
+    result = Status::Failure(
+        -EINVAL, fmt::format("{}: {} is not a valid host: {}", call.Text(), Quote(host), why));
   }
   // Two rounds at most: the first may find no bound socket and make one.
   for (int round = 0; result.ok() && round < 2; ++round) {
@@ -236,13 +240,13 @@ Status SocketImpl::SendTo(std::string_view host, int port, std::string_view pack
 }
 
 Status SocketImpl::SendLocked(const Endpoint& destination, std::string_view packet,
-                              const SendSource* source, const std::string& call) {
+                              const SendSource* source, const SendCall& call) {
   const Endpoint* target = &destination;
   Endpoint mapped;
   if (destination.family != family_) {
     if (family_ == AF_INET) {
       return Status::Failure(-EAFNOSUPPORT,
-                             call +
+                             call.Text() +
                                  ": this socket is IPv4 (bound by BindToLocalPort); an IPv6 "
                                  "destination needs an IPv6 socket");
     }
@@ -279,7 +283,7 @@ Status SocketImpl::SendLocked(const Endpoint& destination, std::string_view pack
                        destination.family == AF_INET ? 65507 : 65527,
                        destination.family == AF_INET ? 4 : 6);
   }
-  return Status::Failure(-err, fmt::format("{} failed: {}{}", call, ErrorText(err), hint));
+  return Status::Failure(-err, fmt::format("{} failed: {}{}", call.Text(), ErrorText(err), hint));
 }
 
 Status SocketImpl::Join(const std::string& call, std::string_view group,

@@ -48,6 +48,15 @@ struct SendSource {
   Endpoint address;  ///< family AF_UNSPEC: the kernel chooses
 };
 
+/// The arguments of one SendTo, turned into the text that begins a failure
+/// reason only when there is a failure.
+struct SendCall {
+  std::string_view host;
+  int port = 0;
+  std::size_t size = 0;
+  std::string Text() const;
+};
+
 class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
  public:
   enum class State { kIdle, kOpen, kBound, kReceiving, kStopped, kClosed };
@@ -91,14 +100,14 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
       RO_REQUIRES(mutex_);
   Status OpenLocked(int family) RO_REQUIRES(mutex_);
   int BindLocked(const Endpoint& local) RO_REQUIRES(mutex_);
-  Status EnsureBoundForSendLocked(int family, const std::string& call) RO_REQUIRES(mutex_);
+  Status EnsureBoundForSendLocked(int family, const SendCall& call) RO_REQUIRES(mutex_);
   void StartReceivingLocked() RO_REQUIRES(mutex_);
   // True if the socket runs on an application's io_context (<ro/asio.hpp>).
   bool OnApplicationLoop() const noexcept;
   void OnReadable(const asio::error_code& ec) RO_EXCLUDES(mutex_);
   void OnLinksChanged(const std::vector<LinkChange>& changes) RO_EXCLUDES(mutex_);
   Status SendLocked(const Endpoint& destination, std::string_view packet, const SendSource* source,
-                    const std::string& call) RO_REQUIRES_SHARED(fd_mutex_);
+                    const SendCall& call) RO_REQUIRES_SHARED(fd_mutex_);
   std::uint64_t KernelDrops() const RO_EXCLUDES(fd_mutex_);
   int FdLocked() const RO_REQUIRES(mutex_) RO_EXCLUDES(fd_mutex_);
 

@@ -142,7 +142,10 @@ TEST_F(BadInput, SendToAnOverlongHostIsEinvalAndTheReasonShortensIt) {
 TEST_F(BadInput, SendToAHostNameOrMalformedAddressIsEinvalAndNothingIsResolved) {
   for (const std::string host :
        {"example.com", "not a host", "LOCALHOST", "256.1.1.1", "1.2.3", "127.1", "0x7f.0.0.1",
-        " 127.0.0.1", "127.0.0.1 ", "127.0.0.1:80", "[::1]", "::g", "127.0.0.1%lo"}) {
+        " 127.0.0.1", "127.0.0.1 ", "127.0.0.1:80", "[::1]", "::g", "127.0.0.1%lo",
+        // Edges of the inline dotted-quad parser, each refused as inet_pton does.
+        "127.0.0.01", "127.000.0.1", "0127.0.0.1", "127.0.0.256", "127.0.0.1000", "127.0.0.",
+        "127..0.1", ".127.0.0.1", "127.0.0.1.", "127.0.0.1.1", "1.2.3.-4", "1.2.3.+4"}) {
     SCOPED_TRACE(host);
     ro::DatagramSocket udp;
     EXPECT_EQ(udp.SendTo(host, target_, "x"), -EINVAL);
@@ -154,6 +157,25 @@ TEST_F(BadInput, SendToAHostNameOrMalformedAddressIsEinvalAndNothingIsResolved) 
     EXPECT_EQ(udp.GetLocalPort(), 0);
   }
   ExpectNothingSent();
+}
+
+TEST_F(BadInput, SendToADottedQuadAtEachOctetEdgeReachesThatAddress) {
+  ro::MessagePort port;
+  ro::DatagramSocket receiver;
+  receiver.SetPort(port);
+  ASSERT_TRUE(receiver.BindToLocalAddress("0.0.0.0", 0)) << receiver.GetFailureReason();
+  ro::DatagramSocket udp;
+  for (const char* host :
+       {"127.0.0.1", "127.0.0.0", "127.9.99.199", "127.255.255.254", "127.10.0.1"}) {
+    SCOPED_TRACE(host);
+    ASSERT_EQ(udp.SendTo(host, receiver.GetLocalPort(), host), 0) << udp.GetFailureReason();
+    const ro::Message msg = ro::Wait(3000, port);
+    ASSERT_NE(msg, nullptr);
+    const auto* event = msg->As<ro::DatagramEvent>();
+    ASSERT_NE(event, nullptr);
+    EXPECT_EQ(event->GetString(), host);
+    EXPECT_EQ(event->GetDestinationHost(), host);
+  }
 }
 
 TEST_F(BadInput, SendToAHostWithRawBytesIsEinvalAndTheReasonEscapesThem) {

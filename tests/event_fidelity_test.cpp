@@ -73,6 +73,27 @@ TEST(DatagramEventAsStringTest, ComparesConvertsAndStreamsAsItsPayload) {
   EXPECT_EQ(ro::DatagramString(msg), "pause");
 }
 
+// The source text is written by hand (not inet_ntop); each octet width and
+// the largest octets must come out as the sender's address.
+TEST(DatagramEventAddressTest, SourceHostIsTheSendersDottedQuadForEveryOctetWidth) {
+  ro::MessagePort port;
+  ro::DatagramSocket receiver;
+  receiver.SetPort(port);
+  ASSERT_TRUE(receiver.BindToLocalAddress("127.0.0.1", 0)) << receiver.GetFailureReason();
+  for (const char* source : {"127.0.0.1", "127.9.10.99", "127.100.200.255", "127.255.255.254"}) {
+    ro::DatagramSocket sender;
+    ASSERT_TRUE(sender.BindToLocalAddress(source, 0)) << sender.GetFailureReason();
+    ASSERT_EQ(sender.SendTo("127.0.0.1", receiver.GetLocalPort(), "x"), 0)
+        << sender.GetFailureReason();
+    const ro::Message msg = ro::Wait(3000, port);
+    ASSERT_NE(msg, nullptr) << source;
+    const auto* ev = msg->As<ro::DatagramEvent>();
+    ASSERT_NE(ev, nullptr);
+    EXPECT_EQ(ev->GetSourceHost(), source);
+    EXPECT_EQ(ev->GetSourcePort(), sender.GetLocalPort());
+  }
+}
+
 TEST(DatagramEventAsStringTest, BinaryPayloadsKeepTheirZeroBytes) {
   const std::string_view payload("a\0b", 3);
   const ro::Message msg = Receive(payload);
