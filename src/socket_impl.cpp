@@ -402,16 +402,11 @@ int SocketImpl::ReceiveBufferSize() {
 void SocketImpl::StartReceivingLocked() {
   if (state_ != State::kBound || !has_port_) return;
   state_ = State::kReceiving;
-  if (!readiness_) {
-    readiness_.emplace(io_);
-    asio::error_code ec;
-    readiness_->assign(FdLocked(), ec);
-    if (ec) {
-      readiness_.reset();
-      state_ = State::kStopped;
-      counters_.receive_errors.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
+  if (!readiness_) readiness_.emplace(io_);
+  if (readiness_->Watch(FdLocked()) != 0) {
+    state_ = State::kStopped;
+    counters_.receive_errors.fetch_add(1, std::memory_order_relaxed);
+    return;
   }
   // The first drain runs on the loop, like every later one: an
   // edge-triggered readiness that fired before anyone waited is not lost,
@@ -425,14 +420,14 @@ void SocketImpl::OnReadable(const asio::error_code& ec) {
   if (state_ != State::kReceiving || ec) return;
   const std::shared_ptr<PortState> port = port_.lock();
   int error = 0;
-  switch (DrainSocket(readiness_->native_handle(), port.get(), core_, counters_, error)) {
+  switch (DrainSocket(readiness_->Fd(), port.get(), core_, counters_, error)) {
     case DrainResult::kMore:
       asio::post(io_, [self = shared_from_this()] { self->OnReadable({}); });
       break;
     case DrainResult::kEmpty:
-      readiness_->async_wait(
-          asio::posix::stream_descriptor::wait_read,
-          [self = shared_from_this()](const asio::error_code& e) { self->OnReadable(e); });
+      readiness_->AsyncWait(shared_from_this(), this, [](void* self, const std::error_code& e) {
+        static_cast<SocketImpl*>(self)->OnReadable(e);
+      });
       break;
     case DrainResult::kBroken:
       // Counted in receive_errors; sends still work.
@@ -454,10 +449,7 @@ void SocketImpl::Close() {
     dropped_by_kernel_.store(KernelDrops(), std::memory_order_relaxed);
     // Holding mutex_ means no drain is running; a pending wait completes
     // with operation_aborted and finds the socket closed.
-    if (readiness_) {
-      (void)readiness_->release();
-      readiness_.reset();
-    }
+    if (readiness_) readiness_->Release();
     WriterLock fd_lock(fd_mutex_);  // waits for sends in flight
     if (fd_ >= 0) sys::close(fd_);
     fd_ = -1;

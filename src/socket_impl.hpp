@@ -24,7 +24,6 @@
 #include <vector>
 
 #include <asio/io_context.hpp>
-#include <asio/posix/stream_descriptor.hpp>
 
 #include <ro/datagram_socket.hpp>
 
@@ -33,6 +32,7 @@
 #include "multicast_membership.hpp"
 #include "mutex.hpp"
 #include "object_core.hpp"
+#include "readiness_watch.hpp"
 #include "receive_batch.hpp"
 #include "socket_options.hpp"
 #include "status.hpp"
@@ -125,8 +125,10 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
   SocketOptions options_ RO_GUARDED_BY(mutex_);
   MulticastMembership membership_ RO_GUARDED_BY(mutex_);
   std::shared_ptr<LinkWatcher::Subscription> rejoin_ RO_GUARDED_BY(mutex_);
-  // Asio's registration of fd_ for readiness (never closes it: released).
-  std::optional<asio::posix::stream_descriptor> readiness_ RO_GUARDED_BY(mutex_);
+  // The loop's registration of fd_ for readiness (never closes it: released
+  // on Close). Made once and kept until the socket is destroyed: its wait
+  // operation lives inside it and holds the socket while pending.
+  std::optional<ReadinessWatch> readiness_ RO_GUARDED_BY(mutex_);
 
   // The kernel socket. Written with mutex_ and fd_mutex_ held; read by
   // senders under a shared lock, so concurrent SendTo calls do not

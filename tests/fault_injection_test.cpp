@@ -87,6 +87,9 @@ struct Plan {
 Plan g_plan;
 // Runs once, in the next recvmmsg on `recv_port`, just before the real call.
 std::atomic<std::function<void()>*> g_before_receive{nullptr};
+// Runs once, in the next recvmmsg on `recv_port` that read fewer datagrams
+// than it asked for (the drain's last read), just after the real call.
+std::atomic<std::function<void()>*> g_after_last_receive{nullptr};
 sys::SyscallTable g_real;  // the system calls, saved before the fakes go in
 
 // Takes one injection from `left` if any is left.
@@ -119,9 +122,14 @@ int FakeRecvmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags, timespec* 
     return -1;
   }
   const int count = g_real.recvmmsg(fd, msgs, vlen, flags, timeout);
+  const int saved_errno = errno;
   for (int i = 0; i < count; ++i) {
     if (TakeOne(g_plan.truncate_left)) msgs[i].msg_hdr.msg_flags |= MSG_TRUNC;
   }
+  if (count < static_cast<int>(vlen)) {
+    if (std::function<void()>* hook = g_after_last_receive.exchange(nullptr)) (*hook)();
+  }
+  errno = saved_errno;
   return count;
 }
 
@@ -173,6 +181,7 @@ class FaultInjection : public ::testing::Test {
   // drain can be reading the table while it is restored.
   void TearDown() override {
     g_before_receive = nullptr;
+    g_after_last_receive = nullptr;
     sender_.Close();
     sys::Reset();
   }
@@ -319,6 +328,41 @@ TEST_F(FaultInjection, ADatagramThatArrivesDuringADrainCarriesTheUserDataSetBefo
   ASSERT_EQ(g_before_receive.load(), nullptr) << "the drain never ran the hook";
   EXPECT_EQ(std::any_cast<std::string>(tagged->GetUserData()), "new")
       << "a datagram sent after SetUserData() returned carried the old user data";
+}
+
+// The socket waits for readiness without re-arming epoll (readiness_watch):
+// a datagram that arrives after the drain's last read found the socket
+// empty, before the next wait is queued, must still be read at once.
+TEST_F(FaultInjection, ADatagramThatArrivesJustAfterTheDrainFoundTheSocketEmptyIsDelivered) {
+  ro::DatagramSocket receiver = IdleReceiver();
+  std::function<void()> after_the_drain = [&] {
+    EXPECT_EQ(sender_.SendTo(kLoopback, receiver.GetLocalPort(), "after the drain"), 0);
+  };
+  g_after_last_receive = &after_the_drain;
+  ASSERT_EQ(sender_.SendTo(kLoopback, receiver.GetLocalPort(), "starts a drain"), 0);
+  std::vector<std::string> got;
+  for (int i = 0; i < 2; ++i) {
+    const auto event = ReceiveOne(port_);
+    ASSERT_NE(event, nullptr) << "datagram " << i + 1 << " of 2 was not delivered";
+    got.push_back(event->GetString());
+  }
+  ASSERT_EQ(g_after_last_receive.load(), nullptr) << "the drain never ran the hook";
+  EXPECT_EQ(got, (std::vector<std::string>{"starts a drain", "after the drain"}));
+}
+
+// Waiting for readiness is not polling: with nothing arriving, a driven
+// loop makes no receive calls at all (a wait that completed at once
+// without data would spin here, reading EAGAIN over and over).
+TEST_F(FaultInjection, AnIdleSocketMakesNoReceiveCallsWhileNothingArrives) {
+  ro::DatagramSocket receiver = IdleReceiver();
+  // Settles first: the socket's first wait completes at once (a new
+  // registration is speculative) and that drain may still be queued.
+  EXPECT_EQ(ro::Wait(50, port_), nullptr);
+  const int before = g_plan.recv_calls.load();
+  EXPECT_EQ(ro::Wait(300, port_), nullptr);  // drives the loop for 300 ms
+  EXPECT_EQ(g_plan.recv_calls.load() - before, 0);
+  ExpectDelivered(receiver, "still receiving");
+  EXPECT_LE(g_plan.recv_calls.load() - before, 2) << "one datagram took more than one drain";
 }
 
 // A storm of receive errors (hundreds in a row, more than one drain's
