@@ -146,7 +146,9 @@ void PortState::OfferLoop() {
 
 Message PortState::WaitDriving(int timeout_ms, Reactor& reactor) {
   const bool forever = timeout_ms == 0;
-  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  // wait(0, port) reads no clock.
+  const Clock::time_point deadline =
+      forever ? Clock::time_point::max() : Clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
     {
       MutexLock lock(mutex_);
@@ -168,6 +170,10 @@ Message PortState::WaitDriving(int timeout_ms, Reactor& reactor) {
   }
 }
 
+void PortState::EraseLoopWaiterLocked(asio::io_context& io) {
+  loop_waiters_.erase(std::find(loop_waiters_.begin(), loop_waiters_.end(), &io));
+}
+
 Message PortState::Drive(Reactor& reactor, bool forever, Clock::time_point deadline,
                          bool& backlog) {
   asio::io_context& io = reactor.Context();
@@ -182,11 +188,12 @@ Message PortState::Drive(Reactor& reactor, bool forever, Clock::time_point deadl
   struct Unregister {
     PortState& port;
     asio::io_context& io;
+    bool done = false;  // unregistered with the pop, under the same lock
     ~Unregister() {
       port.blocked_in_wait_.fetch_sub(1, std::memory_order_relaxed);
+      if (done) return;
       MutexLock lock(port.mutex_);
-      auto& loops = port.loop_waiters_;
-      loops.erase(std::find(loops.begin(), loops.end(), &io));
+      port.EraseLoopWaiterLocked(io);
     }
   } unregister{*this, io};
   for (;;) {
@@ -203,6 +210,8 @@ Message PortState::Drive(Reactor& reactor, bool forever, Clock::time_point deadl
       if (!queue_.empty()) {
         Message msg = PopLocked();
         backlog = !queue_.empty();
+        EraseLoopWaiterLocked(io);
+        unregister.done = true;
         return msg;
       }
     }
@@ -263,7 +272,7 @@ Message PortState::WaitRunning(int timeout_ms, asio::io_context& io) {
     blocked_in_wait_.fetch_sub(1, std::memory_order_relaxed);
     {
       MutexLock lock(mutex_);
-      loop_waiters_.erase(std::find(loop_waiters_.begin(), loop_waiters_.end(), &io));
+      EraseLoopWaiterLocked(io);
       if (!queue_.empty()) break;
     }
     if (ran == 0 && io.stopped()) {

@@ -106,6 +106,7 @@ class PortState : public std::enable_shared_from_this<PortState> {
   // Interrupts the loops of threads in WaitRunning().
   void WakeLoopsLocked() RO_REQUIRES(mutex_);
   void NoteActivity() noexcept;
+  void EraseLoopWaiterLocked(asio::io_context& io) RO_REQUIRES(mutex_);
   void ScheduleWatchdogLocked(Clock::time_point when) RO_REQUIRES(watchdog_mutex_);
   void OnWatchdogTimer(std::uint64_t generation);
 

@@ -61,6 +61,7 @@ struct ReceiveScratch {
       h.msg_iovlen = 1;
       h.msg_control = control[i];
     }
+    Prepare(kBatch);
   }
   ~ReceiveScratch() {
     const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
@@ -89,7 +90,8 @@ struct ReceiveScratch {
     return slots;
   }
 
-  // Resets what the kernel overwrites on each call.
+  // Resets what the kernel overwrites in the first `count` headers. Every
+  // header is ready for the next call between drains.
   void Prepare(unsigned count) noexcept {
     for (unsigned i = 0; i < count; ++i) {
       msghdr& h = msgs[i].msg_hdr;
@@ -236,13 +238,13 @@ DrainResult DrainSocket(int fd, PortState* port, const ObjectCore& owner, Receiv
   unsigned budget = kMaxPerWakeup;
   while (budget > 0) {
     const unsigned asked = std::min(kBatch, budget);
-    scratch.Prepare(asked);
     int count = 0;
     do {
       count = sys::recvmmsg(fd, scratch.msgs, asked, MSG_DONTWAIT, nullptr);
     } while (count < 0 && errno == EINTR);
     if (count < 0) {
       const int err = errno;
+      scratch.Prepare(1);
       if (err == EAGAIN || err == EWOULDBLOCK) return DrainResult::kEmpty;
       counters.receive_errors.fetch_add(1, std::memory_order_relaxed);
       if (StopsReceiving(err)) {
@@ -254,6 +256,9 @@ DrainResult DrainSocket(int fd, PortState* port, const ObjectCore& owner, Receiv
     }
     budget -= static_cast<unsigned>(count);
     PostBatch(scratch, static_cast<unsigned>(count), port, owner, counters);
+    // The kernel wrote into the headers it filled (and at most the one it
+    // failed on): only those are reset, not all 32 (a round trip reads one).
+    scratch.Prepare(std::min(asked, static_cast<unsigned>(count) + 1));
     if (static_cast<unsigned>(count) < asked) return DrainResult::kEmpty;
   }
   return DrainResult::kMore;
