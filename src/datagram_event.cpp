@@ -64,7 +64,10 @@ std::string_view DatagramEvent::TypeName() const {
 
 std::string DatagramEvent::GetString() const { return std::string(GetPayload()); }
 
-ByteArray DatagramEvent::GetByteArray() const { return ByteArray(payload_, size_); }
+ByteArray DatagramEvent::GetByteArray() const {
+  const std::string_view payload = GetPayload();
+  return ByteArray(payload.data(), payload.size());
+}
 
 std::string DatagramEvent::GetSourceHost() const {
   return FormatAddress(addresses_.source, addresses_.ipv6, addresses_.source_scope);

@@ -87,7 +87,7 @@ class RO_API DatagramEvent final : public Event {
 
   /// The payload without a copy (*extension*); valid as long as the event.
   [[nodiscard]] std::string_view GetPayload() const noexcept {
-    return {payload_, static_cast<std::size_t>(size_)};
+    return {reinterpret_cast<const char*>(this) + payload_offset_, static_cast<std::size_t>(size_)};
   }
 
   /// Payload size in bytes (*extension*).
@@ -136,7 +136,10 @@ class RO_API DatagramEvent final : public Event {
   // Owned by the allocation block the event lives in (one per receive
   // batch), which outlives the event; nullptr when no user data was set.
   const UserData* user_data_ = nullptr;
-  const char* payload_ = nullptr;
+  // The payload follows the events in the same block: where it starts, in
+  // bytes from this event (4 bytes rather than a pointer's 8, which keeps a
+  // queued event within 128 bytes of memory).
+  std::uint32_t payload_offset_ = 0;
   std::uint32_t size_ = 0;
   int identity_ = 0;
   detail::DatagramAddresses addresses_;
