@@ -47,17 +47,25 @@ bool SeesAttached(const ro::MessagePort& port, const std::string& name,
   return false;
 }
 
-TEST(ForkNetns, ParentAndChildEachSeeALinkThatAttachesAfterTheFork) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root to add a link";
+// A hotplug object posting to `port_`, made before each test forks.
+class ForkNetns : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to add a link";
 #ifdef RODATAGRAM_TEST_EMULATOR
-  GTEST_SKIP() << "runs under " RODATAGRAM_TEST_EMULATOR
-                  ": qemu-user 7.2 aborts in the child "
-                  "of a multithreaded process; the native passes run the fork tests";
+    GTEST_SKIP() << "runs under " RODATAGRAM_TEST_EMULATOR
+                    ": qemu-user 7.2 aborts in the child "
+                    "of a multithreaded process; the native passes run the fork tests";
 #endif
-  ro::MessagePort port;
-  ro::NetworkHotplug hotplug;
-  ASSERT_EQ(hotplug.GetFailureReason(), "");
-  hotplug.SetPort(port);
+    ASSERT_EQ(hotplug_.GetFailureReason(), "");
+    hotplug_.SetPort(port_);
+  }
+
+  ro::MessagePort port_;
+  ro::NetworkHotplug hotplug_;
+};
+
+TEST_F(ForkNetns, ParentAndChildEachSeeALinkThatAttachesAfterTheFork) {
   int go[2];
   ASSERT_EQ(pipe(go), 0);
   const pid_t pid = fork();
@@ -67,7 +75,7 @@ TEST(ForkNetns, ParentAndChildEachSeeALinkThatAttachesAfterTheFork) {
     close(go[1]);
     char byte = 0;
     if (read(go[0], &byte, 1) != 1) _exit(2);
-    _exit(SeesAttached(port, "rofork0", 5s) ? 0 : 1);
+    _exit(SeesAttached(port_, "rofork0", 5s) ? 0 : 1);
   }
   close(go[0]);
   // Plugged once the child is past the fork: both watchers are reading.
@@ -77,7 +85,7 @@ TEST(ForkNetns, ParentAndChildEachSeeALinkThatAttachesAfterTheFork) {
       "ip link set rofork0 up");
   ASSERT_EQ(write(go[1], "g", 1), 1);
   close(go[1]);
-  const bool parent_saw = rc == 0 && SeesAttached(port, "rofork0", 5s);
+  const bool parent_saw = rc == 0 && SeesAttached(port_, "rofork0", 5s);
   int status = 0;
   (void)ro_test::ReapWithin(pid, 20s, status);
   (void)std::system("ip link del rofork0 2>/dev/null");
@@ -91,17 +99,7 @@ TEST(ForkNetns, ParentAndChildEachSeeALinkThatAttachesAfterTheFork) {
 // then. Sharing the parent's netlink sockets, the child would find them
 // drained when it resumes and never hear of the link; with its own, the
 // notifications wait in its socket until it reads them.
-TEST(ForkNetns, AChildStoppedWhileALinkAttachesStillSeesItOnceResumed) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root to add a link";
-#ifdef RODATAGRAM_TEST_EMULATOR
-  GTEST_SKIP() << "runs under " RODATAGRAM_TEST_EMULATOR
-                  ": qemu-user 7.2 aborts in the child "
-                  "of a multithreaded process; the native passes run the fork tests";
-#endif
-  ro::MessagePort port;
-  ro::NetworkHotplug hotplug;
-  ASSERT_EQ(hotplug.GetFailureReason(), "");
-  hotplug.SetPort(port);
+TEST_F(ForkNetns, AChildStoppedWhileALinkAttachesStillSeesItOnceResumed) {
   int ready[2];
   ASSERT_EQ(pipe(ready), 0);
   const pid_t pid = fork();
@@ -111,10 +109,10 @@ TEST(ForkNetns, AChildStoppedWhileALinkAttachesStillSeesItOnceResumed) {
     close(ready[0]);
     // Drives the child's loop once, so that its watcher has opened its own
     // sockets before the parent plugs the link; then stops until resumed.
-    (void)port.WaitMessage(200);
+    (void)port_.WaitMessage(200);
     if (write(ready[1], "r", 1) != 1) _exit(2);
     raise(SIGSTOP);
-    _exit(SeesAttached(port, "rofork2", 5s) ? 0 : 1);
+    _exit(SeesAttached(port_, "rofork2", 5s) ? 0 : 1);
   }
   close(ready[1]);
   char byte = 0;
@@ -133,10 +131,10 @@ TEST(ForkNetns, AChildStoppedWhileALinkAttachesStillSeesItOnceResumed) {
                            "ip addr add 198.51.100.5/24 dev rofork2 && ip link set rofork3 up && "
                            "ip link set rofork2 up")
                      : -1;
-  const bool parent_saw = rc == 0 && SeesAttached(port, "rofork2", 5s);
+  const bool parent_saw = rc == 0 && SeesAttached(port_, "rofork2", 5s);
   // The parent reads on until the plug's notifications stop (the kernel
   // reports a carrier change up to a second later), bounded.
-  for (int i = 0; parent_saw && i < 20 && port.WaitMessage(1500) != nullptr; ++i) {
+  for (int i = 0; parent_saw && i < 20 && port_.WaitMessage(1500) != nullptr; ++i) {
   }
   kill(pid, SIGCONT);
   status = 0;
