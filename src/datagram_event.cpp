@@ -34,20 +34,15 @@ std::string FormatIpv4(const std::uint8_t* bytes) {
 // Numeric text of an address; IPv4-mapped IPv6 addresses (a dual-stack
 // socket receiving from an IPv4 peer) print as plain IPv4.
 std::string FormatAddress(const std::uint8_t (&bytes)[16], bool ipv6, std::uint32_t scope) {
-  char text[INET6_ADDRSTRLEN + IF_NAMESIZE + 2] = {};
   static constexpr std::uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (!ipv6) {
-    return FormatIpv4(bytes);
-  } else if (std::equal(std::begin(kMappedPrefix), std::end(kMappedPrefix), bytes)) {
+  if (!ipv6) return FormatIpv4(bytes);
+  if (std::equal(std::begin(kMappedPrefix), std::end(kMappedPrefix), bytes)) {
     return FormatIpv4(bytes + 12);
-  } else {
-    inet_ntop(AF_INET6, bytes, text, sizeof text);
-    if (scope != 0) {
-      std::string out(text);
-      return out + '%' + std::to_string(scope);
-    }
   }
-  return text;
+  char text[INET6_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET6, bytes, text, sizeof text);
+  if (scope == 0) return text;
+  return std::string(text) + '%' + std::to_string(scope);
 }
 
 }  // namespace

@@ -32,13 +32,13 @@ struct DatagramEventFactory {
     return misalignment == 0 ? p : p + (kAlign - misalignment);
   }
 
-  /// A block that owns up to `capacity` events and `payload_bytes` of
-  /// payload, allocated together with its control block.
   // The memory budget of a queued event (docs/benchmarks.md: at most 128
   // bytes beside its payload) counts on this size on 64-bit targets.
   static_assert(sizeof(void*) != 8 || sizeof(DatagramEvent) == 72,
                 "DatagramEvent grew: re-measure the memory per queued event");
 
+  /// A block that owns up to `capacity` events and `payload_bytes` of
+  /// payload, allocated together with its control block.
   class Block {
    public:
     /// `*trailing` holds where the spare bytes start: allocate_shared runs

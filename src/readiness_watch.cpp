@@ -3,10 +3,7 @@
 
 #include "readiness_watch.hpp"
 
-#include <cerrno>
 #include <utility>
-
-#include <asio/error.hpp>
 
 namespace ro::detail {
 
