@@ -237,9 +237,12 @@ void Reactor::Leave() {
 
 // fork(), before: every thread inside the loop is brought out of it, to wait
 // at the gate holding no lock (no socket mid-drain, no port mid-post, Asio's
-// own mutexes free), and the link-watcher registry is locked so the child
-// copies it whole.
-void Reactor::AtForkPrepare() {
+// own mutexes free), and the link-watcher registry and the loop lock are
+// taken (in the order Subscribe() takes them) and held across the fork, so
+// the child copies both whole. The loop lock must be held, not just free a
+// moment ago: a thread on its way to the gate takes it, and one that held it
+// at the instant of the fork left it locked in the child for good.
+void Reactor::AtForkPrepare() RO_NO_THREAD_SAFETY_ANALYSIS {
   Reactor& r = Instance();
   r.fork_pending_.store(true);
   const int self = t_depth > 0 ? 1 : 0;  // a fork from inside a handler
@@ -258,14 +261,15 @@ void Reactor::AtForkPrepare() {
     }
   }
   LinkWatcher::AtForkPrepare();
+  r.mutex_.lock();
 }
 
-void Reactor::AtForkParent() {
-  LinkWatcher::AtForkParent();
+void Reactor::AtForkParent() RO_NO_THREAD_SAFETY_ANALYSIS {
   Reactor& r = Instance();
-  MutexLock lock(r.mutex_);
   r.fork_pending_.store(false);
   r.gate_.notify_all();
+  r.mutex_.unlock();
+  LinkWatcher::AtForkParent();
 }
 
 // fork(), in the child: only this thread exists. The loop gets its own epoll
@@ -273,7 +277,7 @@ void Reactor::AtForkParent() {
 // the child registers or removes touches the parent's; the link watchers
 // get their own netlink sockets; and a new library thread starts if the
 // parent had one.
-void Reactor::AtForkChild() {
+void Reactor::AtForkChild() RO_NO_THREAD_SAFETY_ANALYSIS {
   Reactor& r = Instance();
   // The parent's threads that waited at the gate do not exist here; a
   // condition variable that counts them could block its next user.
@@ -284,7 +288,6 @@ void Reactor::AtForkChild() {
   r.yield_.store(false);
   r.io_.notify_fork(asio::execution_context::fork_child);
   LinkWatcher::AtForkChild();
-  MutexLock lock(r.mutex_);
   r.fork_pending_.store(false);
   // Whoever drove the loop in the parent is not here: the new library
   // thread takes it at once.
@@ -296,6 +299,7 @@ void Reactor::AtForkChild() {
   r.sleepers_.clear();
   r.last_drive_end_ = {};
   if (r.started_.load()) r.StartThreadLocked();
+  r.mutex_.unlock();
 }
 
 }  // namespace ro::detail

@@ -141,6 +141,36 @@ TEST_F(Fork, ForkingDuringAFloodLeavesNoLockHeldInTheChild) {
   EXPECT_EQ(EchoCount(sender_, receiver_.GetLocalPort(), port_, 5), 5);
 }
 
+// Every fork brings the library thread out of the loop; it takes the loop
+// lock on its way to the gate. Held at the instant of fork(), that lock
+// stayed locked in the child, whose fork handler then waited for it forever
+// (under ThreadSanitizer within the first few forks here; CI saw it once).
+// The fork handlers now hold it across the fork. Each child returns at once;
+// one that has not within 2 s hung in its fork handler.
+TEST_F(Fork, ForkingAgainAndAgainNeverLeavesTheChildWaitingForTheLoopLock) {
+  std::atomic<bool> stop{false};
+  // A second thread takes and leaves the loop all the time, as waits do.
+  std::thread waiter([this, &stop] {
+    for (int i = 0; i < 1'000'000 && !stop; ++i) (void)port_.WaitMessage(1);
+  });
+  int hung = 0;
+  int forks = 0;
+  for (; forks < 300 && hung == 0; ++forks) {
+    const pid_t pid = fork();
+    if (pid < 0) {
+      ADD_FAILURE() << "fork() failed after " << forks << " forks";
+      break;
+    }
+    if (pid == 0) _exit(0);
+    int status = 0;
+    if (!ro_test::ReapWithin(pid, 2s, status) || !WIFEXITED(status)) ++hung;
+  }
+  stop = true;
+  waiter.join();
+  EXPECT_EQ(hung, 0) << "a child hung in its fork handler (fork " << forks << ")";
+  EXPECT_EQ(EchoCount(sender_, receiver_.GetLocalPort(), port_, 5), 5);
+}
+
 // Daemonising: the parent lets go of the socket, the child keeps it.
 TEST_F(Fork, AChildKeepsReceivingOnAnInheritedSocketOnceTheParentClosesIt) {
   int ready[2];
