@@ -60,7 +60,7 @@ bool PortState::Post(Message msg) {
   return true;
 }
 
-std::size_t PortState::PostBatch(Message* msgs, std::size_t count) {
+std::size_t PortState::PostBatch(Message* msgs, std::size_t count, ReadAheadSource* source) {
   std::size_t accepted = 0;
   std::size_t waiters = 0;
   std::size_t total = 0;  // charged outside the lock
@@ -85,6 +85,12 @@ std::size_t PortState::PostBatch(Message* msgs, std::size_t count) {
     dropped_ += count - accepted;
     waiters = waiters_;
     if (accepted > 0) WakeLoopsLocked();
+    // A weak reference is taken only when the source changes, not per batch.
+    if (source != nullptr && accepted > 0 && source != read_ahead_raw_) {
+      read_ahead_raw_ = source;
+      read_ahead_ = source->WeakSource();
+      read_ahead_run_ = 0;
+    }
   }
   // One wake-up per batch, and none at all when nobody sleeps.
   if (accepted > 0 && waiters > 0) {
@@ -97,15 +103,66 @@ std::size_t PortState::PostBatch(Message* msgs, std::size_t count) {
   return accepted;
 }
 
+namespace {
+
+// The loop whose waiter is reading ahead on this thread (ReadAhead): it
+// looks at its queue right after, so a post from the read needs no wake-up.
+thread_local const asio::io_context* t_reading_ahead_for = nullptr;
+
+// How many reads ahead may find something in a row before the waiter runs
+// its loop once anyway: the loop's timers, posts and other sockets never
+// wait longer than this many messages.
+constexpr unsigned kReadAheadRun = 16;
+
+}  // namespace
+
 void PortState::WakeLoopsLocked() {
   // Posted with mutex_ held: a waiter unregisters its loop under mutex_
   // before it returns, so every loop listed here is still alive (posting
   // after unlocking raced with a waiter destroying its io_context).
   for (asio::io_context* io : loop_waiters_) {
-    // A post from a handler that runs inside that very loop needs no
-    // wake-up: the loop returns to the waiter as soon as the handler is done.
-    if (!io->get_executor().running_in_this_thread()) asio::post(*io, [] {});
+    // A post from a handler that runs inside that very loop (or from a read
+    // ahead of it) needs no wake-up: the loop returns to the waiter as soon
+    // as the handler is done.
+    if (io != t_reading_ahead_for && !io->get_executor().running_in_this_thread()) {
+      asio::post(*io, [] {});
+    }
   }
+}
+
+// Player scripts answer what they receive and wait again: by the time the
+// answer is sent the peer has often replied. Asio would find that reply by
+// epoll_wait (the edge it left) and then read; reading first, without
+// epoll, saves that system call and the reactor's dispatch. It is only an
+// extra read: the socket's wait stays queued on the loop, so whatever it
+// leaves is still drained at the next edge, and a read that finds nothing
+// stops reading ahead until the socket delivers from the loop again.
+bool PortState::ReadAhead(const asio::io_context& io) {
+  ReadAheadSource* raw = nullptr;
+  std::shared_ptr<ReadAheadSource> source;
+  {
+    MutexLock lock(mutex_);
+    raw = read_ahead_raw_;
+    if (raw == nullptr) return false;
+    if (++read_ahead_run_ > kReadAheadRun) {
+      read_ahead_run_ = 0;
+      return false;
+    }
+    source = read_ahead_.lock();
+  }
+  if (source) {
+    t_reading_ahead_for = &io;
+    const bool posted = source->ReadAhead(*this);
+    t_reading_ahead_for = nullptr;
+    if (posted) return true;
+  }
+  MutexLock lock(mutex_);
+  if (read_ahead_raw_ == raw) {
+    read_ahead_raw_ = nullptr;
+    read_ahead_.reset();
+    read_ahead_run_ = 0;
+  }
+  return false;
 }
 
 Message PortState::PopLocked() {
@@ -149,11 +206,9 @@ Message PortState::WaitDriving(int timeout_ms, Reactor& reactor) {
   // wait(0, port) reads no clock.
   const Clock::time_point deadline =
       forever ? Clock::time_point::max() : Clock::now() + std::chrono::milliseconds(timeout_ms);
+  // No look at the queue here: Wait() has just looked, Drive() looks again
+  // under the lock it registers with, and SleepForLoop() wakes for it.
   for (;;) {
-    {
-      MutexLock lock(mutex_);
-      if (!queue_.empty()) return PopLocked();
-    }
     if (!forever && Clock::now() >= deadline) return nullptr;
     if (reactor.TryDrive(this)) {
       struct Done {
@@ -199,7 +254,9 @@ Message PortState::Drive(Reactor& reactor, bool forever, Clock::time_point deadl
   for (;;) {
     {
       Reactor::Runner runner(reactor);
-      if (forever) {
+      if (ReadAhead(io)) {
+        // Read without the loop; the queue is looked at below.
+      } else if (forever) {
         io.run_one();
       } else {
         io.run_one_until(deadline);
@@ -268,7 +325,9 @@ Message PortState::WaitRunning(int timeout_ms, asio::io_context& io) {
       loop_waiters_.push_back(&io);
     }
     blocked_in_wait_.fetch_add(1, std::memory_order_relaxed);
-    const std::size_t ran = timeout_ms == 0 ? io.run_one() : io.run_one_until(deadline);
+    const std::size_t ran = ReadAhead(io)     ? 1
+                            : timeout_ms == 0 ? io.run_one()
+                                              : io.run_one_until(deadline);
     blocked_in_wait_.fetch_sub(1, std::memory_order_relaxed);
     {
       MutexLock lock(mutex_);

@@ -22,11 +22,11 @@
 #include <ro/message_port.hpp>
 
 #include "mutex.hpp"
+#include "read_ahead.hpp"
 
 namespace ro::detail {
 
 class Reactor;
-
 class PortState : public std::enable_shared_from_this<PortState> {
  public:
   PortState();
@@ -50,8 +50,9 @@ class PortState : public std::enable_shared_from_this<PortState> {
 
   /// Appends `count` events from `msgs` (moved from) under one lock with at
   /// most one wake-up. Returns how many were accepted: the queue takes a
-  /// prefix, the rest is dropped (drop-newest).
-  std::size_t PostBatch(Message* msgs, std::size_t count);
+  /// prefix, the rest is dropped (drop-newest). `source`, if given, is the
+  /// socket the events came from: the port's next waiter reads ahead from it.
+  std::size_t PostBatch(Message* msgs, std::size_t count, ReadAheadSource* source = nullptr);
 
   /// Waits for a message; 0 waits forever, negative not at all. With the
   /// library's loop started, the waiting thread drives that loop itself
@@ -103,8 +104,12 @@ class PortState : public std::enable_shared_from_this<PortState> {
   // offered, but a message came too.
   bool SleepForLoop(bool forever, Clock::time_point deadline, bool& unused_offer)
       RO_EXCLUDES(mutex_);
-  // Interrupts the loops of threads in WaitRunning().
+  // Interrupts the loops of threads in WaitRunning() and Drive().
   void WakeLoopsLocked() RO_REQUIRES(mutex_);
+  // Before the waiting thread runs `io` (which may sleep in epoll_wait):
+  // reads ahead from the socket that last delivered here. True if that
+  // posted anything.
+  bool ReadAhead(const asio::io_context& io) RO_EXCLUDES(mutex_);
   void NoteActivity() noexcept;
   void EraseLoopWaiterLocked(asio::io_context& io) RO_REQUIRES(mutex_);
   void ScheduleWatchdogLocked(Clock::time_point when) RO_REQUIRES(watchdog_mutex_);
@@ -126,6 +131,11 @@ class PortState : public std::enable_shared_from_this<PortState> {
   std::uint64_t delivered_ RO_GUARDED_BY(mutex_) = 0;
   std::uint64_t dropped_ RO_GUARDED_BY(mutex_) = 0;
   std::size_t high_water_ RO_GUARDED_BY(mutex_) = 0;
+  // The socket that last delivered here, and how many reads ahead have
+  // found something in a row (see ReadAhead). Null after one found nothing.
+  ReadAheadSource* read_ahead_raw_ RO_GUARDED_BY(mutex_) = nullptr;
+  std::weak_ptr<ReadAheadSource> read_ahead_ RO_GUARDED_BY(mutex_);
+  unsigned read_ahead_run_ RO_GUARDED_BY(mutex_) = 0;
 
   // Watchdog. The receive path never touches it; Get/Wait only record the
   // time of the last call when it is armed.

@@ -26,11 +26,8 @@
 namespace ro::detail {
 namespace {
 
-// Datagrams read per recvmmsg call, and at most per wake-up before other
-// sockets get their turn (libuv reads 32 per wake-up for the same reason:
-// no socket may starve the others).
+// Datagrams read per recvmmsg call.
 constexpr unsigned kBatch = 32;
-constexpr unsigned kMaxPerWakeup = 4 * kBatch;
 // Larger than any UDP payload (65,507 over IPv4, 65,527 over IPv6), so a
 // datagram only truncates if it is an IPv6 jumbogram; that is still detected.
 constexpr std::size_t kSlotBytes = 65536;
@@ -184,7 +181,7 @@ std::size_t PlanBlock(const ReceiveScratch& scratch, unsigned first, unsigned co
 
 // Turns `count` received datagrams into events and posts them in one go.
 void PostBatch(ReceiveScratch& scratch, unsigned count, PortState* port, const ObjectCore& owner,
-               ReceiveCounters& counters) {
+               ReceiveCounters& counters, ReadAheadSource* source) {
   // The user data as it is now, after the datagrams arrived: a datagram
   // sent after SetUserData() returned carries the new value.
   const std::shared_ptr<const UserData> user_data =
@@ -215,7 +212,7 @@ void PostBatch(ReceiveScratch& scratch, unsigned count, PortState* port, const O
     --block_room;
   }
   block.reset();
-  const std::size_t accepted = port != nullptr ? port->PostBatch(scratch.batch, made) : 0;
+  const std::size_t accepted = port != nullptr ? port->PostBatch(scratch.batch, made, source) : 0;
   for (std::size_t i = accepted; i < made; ++i) scratch.batch[i].reset();
   counters.received.fetch_add(count, std::memory_order_relaxed);
   counters.delivered.fetch_add(accepted, std::memory_order_relaxed);
@@ -226,7 +223,7 @@ void PostBatch(ReceiveScratch& scratch, unsigned count, PortState* port, const O
 }  // namespace
 
 DrainResult DrainSocket(int fd, PortState* port, const ObjectCore& owner, ReceiveCounters& counters,
-                        int& error) {
+                        int& error, ReadAheadSource* source, unsigned budget) {
   ReceiveScratch* const mapped = Scratch();
   if (mapped == nullptr) {
     // No memory to read into: the socket stops, counted (receive_errors).
@@ -235,7 +232,6 @@ DrainResult DrainSocket(int fd, PortState* port, const ObjectCore& owner, Receiv
     return DrainResult::kBroken;
   }
   ReceiveScratch& scratch = *mapped;
-  unsigned budget = kMaxPerWakeup;
   while (budget > 0) {
     const unsigned asked = std::min(kBatch, budget);
     int count = 0;
@@ -255,7 +251,7 @@ DrainResult DrainSocket(int fd, PortState* port, const ObjectCore& owner, Receiv
       continue;
     }
     budget -= static_cast<unsigned>(count);
-    PostBatch(scratch, static_cast<unsigned>(count), port, owner, counters);
+    PostBatch(scratch, static_cast<unsigned>(count), port, owner, counters, source);
     // The kernel wrote into the headers it filled (and at most the one it
     // failed on): only those are reset, not all 32 (a round trip reads one).
     scratch.Prepare(std::min(asked, static_cast<unsigned>(count) + 1));

@@ -16,6 +16,7 @@ namespace ro::detail {
 
 class ObjectCore;
 class PortState;
+class ReadAheadSource;
 
 /// What the receive path counts (DatagramSocket::GetStatistics()).
 struct ReceiveCounters {
@@ -32,12 +33,17 @@ enum class DrainResult {
   kBroken,  ///< the socket itself is unusable, or no memory to read into (see `error`)
 };
 
-/// Reads up to one wake-up's budget of datagrams from `fd` and posts them to
-/// `port` (null: counted and dropped). Each event carries `owner`'s identity
-/// and its user data as it is when the datagram has arrived. On kBroken,
-/// `error` is the errno that stopped it.
+/// Datagrams a drain reads at most per wake-up before other sockets get
+/// their turn (libuv reads 32 per wake-up for the same reason).
+inline constexpr unsigned kWakeupBudget = 128;
+
+/// Reads up to `budget` datagrams from `fd` and posts them to `port` (null:
+/// counted and dropped). Each event carries `owner`'s identity and its user
+/// data as it is when the datagram has arrived. On kBroken, `error` is the
+/// errno that stopped it. `source` is passed on to PortState::PostBatch.
 DrainResult DrainSocket(int fd, PortState* port, const ObjectCore& owner, ReceiveCounters& counters,
-                        int& error);
+                        int& error, ReadAheadSource* source = nullptr,
+                        unsigned budget = kWakeupBudget);
 
 }  // namespace ro::detail
 

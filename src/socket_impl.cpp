@@ -420,7 +420,11 @@ void SocketImpl::OnReadable(const asio::error_code& ec) {
   if (state_ != State::kReceiving || ec) return;
   const std::shared_ptr<PortState> port = port_.lock();
   int error = 0;
-  switch (DrainSocket(readiness_->Fd(), port.get(), core_, counters_, error)) {
+  const std::uint64_t before = counters_.received.load(std::memory_order_relaxed);
+  const DrainResult result =
+      DrainSocket(readiness_->Fd(), port.get(), core_, counters_, error, this);
+  one_at_a_time_ = counters_.received.load(std::memory_order_relaxed) - before == 1;
+  switch (result) {
     case DrainResult::kMore:
       asio::post(io_, [self = shared_from_this()] { self->OnReadable({}); });
       break;
@@ -434,6 +438,28 @@ void SocketImpl::OnReadable(const asio::error_code& ec) {
       state_ = State::kStopped;
       break;
   }
+}
+
+bool SocketImpl::ReadAhead(const PortState& port) {
+  MutexLock lock(mutex_);
+  if (state_ != State::kReceiving) return false;
+  const std::shared_ptr<PortState> current = port_.lock();
+  if (current.get() != &port) return false;
+  const std::uint64_t received = counters_.received.load(std::memory_order_relaxed);
+  const std::uint64_t delivered = counters_.delivered.load(std::memory_order_relaxed);
+  int error = 0;
+  // No wait is started here: the one this socket has queued on the loop
+  // (or the drain it has posted) stays, and takes whatever this leaves. So
+  // this need not read until the socket is empty: after a single datagram
+  // it asks for one (recvmmsg then skips the second, empty read).
+  if (DrainSocket(readiness_->Fd(), current.get(), core_, counters_, error, this,
+                  one_at_a_time_ ? 1 : kWakeupBudget) == DrainResult::kBroken) {
+    state_ = State::kStopped;
+    return false;
+  }
+  const std::uint64_t read = counters_.received.load(std::memory_order_relaxed) - received;
+  if (read != 0) one_at_a_time_ = read == 1;
+  return counters_.delivered.load(std::memory_order_relaxed) != delivered;
 }
 
 void SocketImpl::Close() {

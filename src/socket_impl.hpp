@@ -32,6 +32,7 @@
 #include "multicast_membership.hpp"
 #include "mutex.hpp"
 #include "object_core.hpp"
+#include "read_ahead.hpp"
 #include "readiness_watch.hpp"
 #include "receive_batch.hpp"
 #include "socket_options.hpp"
@@ -57,7 +58,7 @@ struct SendCall {
   std::string Text() const;
 };
 
-class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
+class SocketImpl final : public std::enable_shared_from_this<SocketImpl>, public ReadAheadSource {
  public:
   enum class State { kIdle, kOpen, kBound, kReceiving, kStopped, kClosed };
 
@@ -95,6 +96,9 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
   SocketStatistics Statistics() const RO_EXCLUDES(fd_mutex_);
   void Close() RO_EXCLUDES(mutex_);
 
+  bool ReadAhead(const PortState& port) override RO_EXCLUDES(mutex_);
+  std::weak_ptr<ReadAheadSource> WeakSource() override { return weak_from_this(); }
+
  private:
   Status ApplyLocked(const std::string& call, bool before_bind, const SocketOptions& next)
       RO_REQUIRES(mutex_);
@@ -129,6 +133,9 @@ class SocketImpl : public std::enable_shared_from_this<SocketImpl> {
   // on Close). Made once and kept until the socket is destroyed: its wait
   // operation lives inside it and holds the socket while pending.
   std::optional<ReadinessWatch> readiness_ RO_GUARDED_BY(mutex_);
+  // The last read found one datagram (a request/response peer, not a
+  // burst): a read ahead then asks the kernel for one only.
+  bool one_at_a_time_ RO_GUARDED_BY(mutex_) = false;
 
   // The kernel socket. Written with mutex_ and fd_mutex_ held; read by
   // senders under a shared lock, so concurrent SendTo calls do not
