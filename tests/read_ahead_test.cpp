@@ -1,0 +1,208 @@
+// rodatagram - BrightSign-style datagram objects for C++
+// SPDX-License-Identifier: MIT
+
+// A thread that waits on a port reads ahead from the socket that last
+// delivered there before it lets the loop sleep (src/read_ahead.hpp;
+// docs/architecture.md, "Reading ahead of the loop"). The syscall seam
+// counts the receive calls on the server's socket: a read ahead after a
+// single datagram is a recvmmsg for one datagram, which the loop's drain
+// (32 at a time) never makes. The peer is a plain POSIX socket on the test
+// thread; every datagram goes to 127.0.0.1 and every wait is bounded.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include <ro/datagram_event.hpp>
+#include <ro/datagram_socket.hpp>
+#include <ro/message_port.hpp>
+#include <ro/timer.hpp>
+
+#include "sys.hpp"
+#include "test_util.hpp"
+
+namespace {
+
+namespace sys = ro::detail::sys;
+using namespace std::chrono_literals;
+using ro_test::Clock;
+using ro_test::kLoopback;
+using ro_test::MakeReceiver;
+
+sys::SyscallTable g_real;
+std::atomic<int> g_server_port{0};
+// recvmmsg calls on the server's socket that asked for one datagram and got it.
+std::atomic<int> g_single_reads{0};
+
+int LocalPortOf(int fd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (g_real.getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
+  return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
+}
+
+int CountingRecvmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags, timespec* timeout) {
+  const int count = g_real.recvmmsg(fd, msgs, vlen, flags, timeout);
+  const int saved_errno = errno;
+  if (vlen == 1 && count == 1 && LocalPortOf(fd) == g_server_port.load()) {
+    g_single_reads.fetch_add(1);
+  }
+  errno = saved_errno;
+  return count;
+}
+
+// A plain UDP sender.
+class Peer {
+ public:
+  Peer() : fd_(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {}
+  ~Peer() { close(fd_); }
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+
+  // On loopback the datagram is in the receiver's queue when this returns.
+  bool Send(int port, const std::string& text) {
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<std::uint16_t>(port));
+    inet_pton(AF_INET, kLoopback, &to.sin_addr);
+    return sendto(fd_, text.data(), text.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) ==
+           static_cast<ssize_t>(text.size());
+  }
+
+ private:
+  int fd_;
+};
+
+std::string PayloadOf(const ro::Message& msg) {
+  const auto* event = msg ? msg->As<ro::DatagramEvent>() : nullptr;
+  return event != nullptr ? std::string(event->GetPayload()) : std::string("(no datagram)");
+}
+
+class ReadAhead : public ::testing::Test {
+ protected:
+  // The seam is swapped before any socket exists and restored after the
+  // test's sockets are gone (src/sys.hpp).
+  void SetUp() override {
+    sys::Reset();
+    g_real = sys::Calls();
+    g_server_port = 0;
+    g_single_reads = 0;
+    sys::Calls().recvmmsg = CountingRecvmmsg;
+  }
+  void TearDown() override { sys::Reset(); }
+
+  // Binds `server` on `port`, and has it deliver one datagram from the loop,
+  // as an echo's first request is: from then on it is the port's source to
+  // read ahead from, one datagram at a time.
+  void Start(ro::DatagramSocket& server, const ro::MessagePort& port) {
+    server = MakeReceiver(port);
+    ASSERT_GT(server.GetLocalPort(), 0) << server.GetFailureReason();
+    g_server_port = server.GetLocalPort();
+    ASSERT_TRUE(peer_.Send(server.GetLocalPort(), "first"));
+    ASSERT_EQ(PayloadOf(ro::Wait(3000, port)), "first");
+  }
+
+  Peer peer_;
+};
+
+TEST_F(ReadAhead, AReplyAlreadyQueuedIsReadWithOneSingleDatagramReadInsteadOfTheLoop) {
+  ro::MessagePort port;
+  ro::DatagramSocket server;
+  Start(server, port);
+  const int before = g_single_reads.load();
+  constexpr int kRounds = 100;
+  for (int i = 0; i < kRounds; ++i) {
+    const std::string text = "request " + std::to_string(i);
+    ASSERT_TRUE(peer_.Send(server.GetLocalPort(), text));
+    ASSERT_EQ(PayloadOf(ro::Wait(3000, port)), text);
+  }
+  // The loop still runs once every 16 messages (and whenever a read ahead
+  // finds nothing); every other wait read the datagram itself. Before, every
+  // datagram came through epoll_wait and a drain of up to 32: no such read.
+  EXPECT_GE(g_single_reads.load() - before, kRounds * 3 / 4);
+}
+
+TEST_F(ReadAhead, ABurstThatArrivesWhileReadingOneAtATimeIsDeliveredWholeAndInOrder) {
+  ro::MessagePort port;
+  ro::DatagramSocket server;
+  Start(server, port);
+  // One more single datagram, read ahead: the socket now reads one at a time.
+  ASSERT_TRUE(peer_.Send(server.GetLocalPort(), "second"));
+  ASSERT_EQ(PayloadOf(ro::Wait(3000, port)), "second");
+  constexpr int kBurst = 200;
+  for (int i = 0; i < kBurst; ++i) {
+    ASSERT_TRUE(peer_.Send(server.GetLocalPort(), "burst " + std::to_string(i)));
+  }
+  // A datagram a read ahead left behind must still be drained: if it were
+  // stranded (no edge left to wake the loop), its Wait would time out.
+  const auto start = Clock::now();
+  for (int i = 0; i < kBurst; ++i) {
+    ASSERT_EQ(PayloadOf(ro::Wait(2000, port)), "burst " + std::to_string(i));
+  }
+  EXPECT_LT(Clock::now() - start, 2s);
+  EXPECT_GE(g_single_reads.load(), 2) << "no read ahead happened: the test proved nothing";
+  EXPECT_TRUE(ro_test::StaysEmpty(port));
+}
+
+TEST_F(ReadAhead, TheLoopsTimerStillFiresWhileEveryReadAheadFindsAReply) {
+  ro::MessagePort port;
+  ro::DatagramSocket server;
+  Start(server, port);
+  ro::Timer timer;
+  timer.SetPort(port);
+  timer.SetElapsed(0, 50);
+  ASSERT_TRUE(timer.Start());
+  // Each wait finds a datagram already queued, so a read ahead always
+  // succeeds; only the loop runs the timer.
+  bool fired = false;
+  int rounds = 0;
+  const auto deadline = Clock::now() + 5s;
+  while (!fired && rounds < 200'000 && Clock::now() < deadline) {
+    ASSERT_TRUE(peer_.Send(server.GetLocalPort(), "tick"));
+    const ro::Message msg = ro::Wait(3000, port);
+    ASSERT_NE(msg, nullptr);
+    if (ro::Type(msg) == "roTimerEvent") {
+      fired = true;
+      ASSERT_EQ(PayloadOf(ro::Wait(3000, port)), "tick");
+    } else {
+      ASSERT_EQ(PayloadOf(msg), "tick");
+    }
+    ++rounds;
+  }
+  EXPECT_TRUE(fired) << "no timer event in " << rounds << " waits";
+  EXPECT_GE(g_single_reads.load(), rounds / 2) << "reads ahead did not keep finding replies";
+}
+
+TEST_F(ReadAhead, ASecondSocketOnThePortIsDeliveredWhileTheFirstKeepsReadingAhead) {
+  ro::MessagePort port;
+  ro::DatagramSocket server;
+  Start(server, port);
+  ro::DatagramSocket other = MakeReceiver(port);
+  ASSERT_GT(other.GetLocalPort(), 0) << other.GetFailureReason();
+  ASSERT_TRUE(peer_.Send(other.GetLocalPort(), "other"));
+  bool delivered = false;
+  int rounds = 0;
+  for (; rounds < 1000 && !delivered; ++rounds) {
+    ASSERT_TRUE(peer_.Send(server.GetLocalPort(), "tick"));
+    std::string payload = PayloadOf(ro::Wait(3000, port));
+    if (payload == "other") {
+      delivered = true;
+      payload = PayloadOf(ro::Wait(3000, port));
+    }
+    ASSERT_EQ(payload, "tick");
+  }
+  // The loop runs at least once every 16 messages, and the other socket's
+  // edge is waiting there.
+  EXPECT_TRUE(delivered) << "the other socket's datagram never came in " << rounds << " waits";
+  EXPECT_LE(rounds, 100);
+}
+
+}  // namespace
