@@ -360,9 +360,12 @@ TEST_F(FaultInjection, AnIdleSocketMakesNoReceiveCallsWhileNothingArrives) {
   EXPECT_EQ(ro::Wait(50, port_), nullptr);
   const int before = g_plan.recv_calls.load();
   EXPECT_EQ(ro::Wait(300, port_), nullptr);  // drives the loop for 300 ms
-  EXPECT_EQ(g_plan.recv_calls.load() - before, 0);
+  // At most the one read ahead that finds the socket quiet after the
+  // warm-up delivery (if the settling wait did not already make it).
+  EXPECT_LE(g_plan.recv_calls.load() - before, 1);
+  const int idle = g_plan.recv_calls.load();
   ExpectDelivered(receiver, "still receiving");
-  EXPECT_LE(g_plan.recv_calls.load() - before, 2) << "one datagram took more than one drain";
+  EXPECT_LE(g_plan.recv_calls.load() - idle, 2) << "one datagram took more than one drain";
 }
 
 // A storm of receive errors (hundreds in a row, more than one drain's
