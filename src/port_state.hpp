@@ -27,6 +27,7 @@
 namespace ro::detail {
 
 class Reactor;
+
 class PortState : public std::enable_shared_from_this<PortState> {
  public:
   PortState();
