@@ -11,8 +11,9 @@
 //
 // Variants: the C loops, the C recvmmsg loop with rodatagram's socket
 // options (IP_PKTINFO, SO_RXQ_OVFL: what they cost the kernel) and with
-// other receive-buffer layouts (64 KiB slots alias in the caches), plain
-// Asio, and rodatagram (fresh DatagramSocket per repetition; the clock runs
+// other receive-buffer layouts (64 KiB slots alias in the caches), the
+// IP_PKTINFO loop with the least an event-and-port API adds (QueuedEvents),
+// plain Asio, and rodatagram (fresh DatagramSocket per repetition; the clock runs
 // from SetPort, which starts its receiving, to the batch-th ro::Wait).
 
 #include <netinet/in.h>
@@ -22,8 +23,13 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <deque>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <asio/io_context.hpp>
@@ -166,6 +172,81 @@ Variant Recvmmsg(const std::string& name, bool pktinfo, bool ovfl, std::size_t s
           }};
 }
 
+// The least a port-and-event API does per datagram on top of the bare
+// IP_PKTINFO loop: each datagram becomes an event that holds its addresses
+// and its own copy of the payload (the receive buffers are reused), one
+// allocation per batch; the batch is appended to a locked queue under one
+// lock, and each event is taken out under the lock, one per call, as
+// ro::Wait() returns them. One thread, no reference counts, no wake-ups:
+// a floor for any implementation of that API, not a design.
+Variant QueuedEvents() {
+  struct Event {
+    sockaddr_in6 source;
+    in_pktinfo destination;
+    std::uint32_t size;
+    const char* payload;
+  };
+  struct Block {
+    std::unique_ptr<char[]> bytes;
+    int left = 0;
+  };
+  struct Queue {
+    std::mutex mutex;
+    std::deque<std::pair<const Event*, Block*>> events;
+  };
+  auto s = std::make_shared<CSocket>(true, false);
+  auto slots = std::make_shared<Slots>(bench::kMaxDatagram, true);
+  auto queue = std::make_shared<Queue>();
+  return {"C recvmmsg +pktinfo, events in a locked queue",
+          [s, slots, queue](unsigned batch, std::size_t size) {
+            Fill(s->port, batch, size);
+            std::uint64_t sum = 0;
+            const auto t0 = bench::NowNs();
+            for (unsigned done = 0; done < batch;) {
+              slots->Prepare();
+              const int got = recvmmsg(s->fd, slots->msgs, kVlen, MSG_WAITFORONE, nullptr);
+              if (got <= 0) break;
+              std::size_t bytes = static_cast<std::size_t>(got) * sizeof(Event);
+              for (int i = 0; i < got; ++i) bytes += slots->msgs[i].msg_len;
+              auto* block = new Block{std::make_unique<char[]>(bytes), got};
+              auto* events = reinterpret_cast<Event*>(block->bytes.get());
+              char* payload = block->bytes.get() + static_cast<std::size_t>(got) * sizeof(Event);
+              for (int i = 0; i < got; ++i) {
+                msghdr& h = slots->msgs[i].msg_hdr;
+                Event& e = events[i];
+                std::memcpy(&e.source, h.msg_name, sizeof e.source);
+                for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+                  if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+                    std::memcpy(&e.destination, CMSG_DATA(c), sizeof e.destination);
+                  }
+                }
+                e.size = slots->msgs[i].msg_len;
+                e.payload = payload;
+                std::memcpy(payload, slots->iov[i].iov_base, e.size);
+                payload += e.size;
+              }
+              {
+                const std::lock_guard<std::mutex> lock(queue->mutex);
+                for (int i = 0; i < got; ++i) queue->events.emplace_back(&events[i], block);
+              }
+              for (int i = 0; i < got; ++i) {
+                std::pair<const Event*, Block*> item;
+                {
+                  const std::lock_guard<std::mutex> lock(queue->mutex);
+                  item = queue->events.front();
+                  queue->events.pop_front();
+                }
+                sum += bench::SumBytes(item.first->payload, item.first->size);
+                if (--item.second->left == 0) delete item.second;
+              }
+              done += static_cast<unsigned>(got);
+            }
+            const auto t1 = bench::NowNs();
+            g_sink = g_sink + sum;
+            return PerDatagram(t0, t1, batch);
+          }};
+}
+
 Variant Asio() {
   struct State {
     asio::io_context io{1};
@@ -242,6 +323,7 @@ int main(int argc, char** argv) {
       Recvfrom(),
       Recvmmsg("C recvmmsg", false, false, bench::kMaxDatagram),
       Recvmmsg("C recvmmsg +pktinfo", true, false, bench::kMaxDatagram),
+      QueuedEvents(),
       Recvmmsg("C recvmmsg +ovfl", false, true, bench::kMaxDatagram),
       Recvmmsg("C recvmmsg +pktinfo+ovfl", true, true, bench::kMaxDatagram),
       Recvmmsg("C recvmmsg, slots 64 KiB + 4160 B apart", false, false, 65536 + 4160),
