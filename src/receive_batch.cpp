@@ -180,8 +180,9 @@ std::size_t PlanBlock(const ReceiveScratch& scratch, unsigned first, unsigned co
 }
 
 // Turns `count` received datagrams into events and posts them in one go.
-void PostBatch(ReceiveScratch& scratch, unsigned count, PortState* port, const ObjectCore& owner,
-               ReceiveCounters& counters, ReadAheadSource* source) {
+// Returns how many the port accepted.
+std::size_t PostBatch(ReceiveScratch& scratch, unsigned count, PortState* port,
+                      const ObjectCore& owner, ReceiveCounters& counters, ReadAheadSource* source) {
   // The user data as it is now, after the datagrams arrived: a datagram
   // sent after SetUserData() returned carries the new value.
   const std::shared_ptr<const UserData> user_data =
@@ -218,18 +219,21 @@ void PostBatch(ReceiveScratch& scratch, unsigned count, PortState* port, const O
   counters.delivered.fetch_add(accepted, std::memory_order_relaxed);
   counters.dropped_by_port.fetch_add(count - truncated - accepted, std::memory_order_relaxed);
   if (truncated != 0) counters.truncated.fetch_add(truncated, std::memory_order_relaxed);
+  return accepted;
 }
 
 }  // namespace
 
-DrainResult DrainSocket(int fd, PortState* port, const ObjectCore& owner, ReceiveCounters& counters,
-                        int& error, ReadAheadSource* source, unsigned budget) {
+Drained DrainSocket(int fd, PortState* port, const ObjectCore& owner, ReceiveCounters& counters,
+                    ReadAheadSource* source, unsigned budget) {
+  Drained drained;
   ReceiveScratch* const mapped = Scratch();
   if (mapped == nullptr) {
     // No memory to read into: the socket stops, counted (receive_errors).
     counters.receive_errors.fetch_add(1, std::memory_order_relaxed);
-    error = ENOMEM;
-    return DrainResult::kBroken;
+    drained.result = DrainResult::kBroken;
+    drained.error = ENOMEM;
+    return drained;
   }
   ReceiveScratch& scratch = *mapped;
   while (budget > 0) {
@@ -241,23 +245,27 @@ DrainResult DrainSocket(int fd, PortState* port, const ObjectCore& owner, Receiv
     if (count < 0) {
       const int err = errno;
       scratch.Prepare(1);
-      if (err == EAGAIN || err == EWOULDBLOCK) return DrainResult::kEmpty;
+      if (err == EAGAIN || err == EWOULDBLOCK) return drained;
       counters.receive_errors.fetch_add(1, std::memory_order_relaxed);
       if (StopsReceiving(err)) {
-        error = err;
-        return DrainResult::kBroken;
+        drained.result = DrainResult::kBroken;
+        drained.error = err;
+        return drained;
       }
       --budget;
       continue;
     }
     budget -= static_cast<unsigned>(count);
-    PostBatch(scratch, static_cast<unsigned>(count), port, owner, counters, source);
+    drained.read += static_cast<unsigned>(count);
+    drained.delivered +=
+        PostBatch(scratch, static_cast<unsigned>(count), port, owner, counters, source);
     // The kernel wrote into the headers it filled (and at most the one it
     // failed on): only those are reset, not all 32 (a round trip reads one).
     scratch.Prepare(std::min(asked, static_cast<unsigned>(count) + 1));
-    if (static_cast<unsigned>(count) < asked) return DrainResult::kEmpty;
+    if (static_cast<unsigned>(count) < asked) return drained;
   }
-  return DrainResult::kMore;
+  drained.result = DrainResult::kMore;
+  return drained;
 }
 
 }  // namespace ro::detail

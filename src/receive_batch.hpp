@@ -10,6 +10,7 @@
 #define RO_SRC_RECEIVE_BATCH_HPP_
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 namespace ro::detail {
@@ -37,13 +38,20 @@ enum class DrainResult {
 /// their turn (libuv reads 32 per wake-up for the same reason).
 inline constexpr unsigned kWakeupBudget = 128;
 
+/// What one drain did.
+struct Drained {
+  DrainResult result = DrainResult::kEmpty;
+  unsigned read = 0;          ///< datagrams read from the socket
+  std::size_t delivered = 0;  ///< of those, events the port accepted
+  int error = 0;              ///< on kBroken, the errno that stopped it
+};
+
 /// Reads up to `budget` datagrams from `fd` and posts them to `port` (null:
 /// counted and dropped). Each event carries `owner`'s identity and its user
-/// data as it is when the datagram has arrived. On kBroken, `error` is the
-/// errno that stopped it. `source` is passed on to PortState::PostBatch.
-DrainResult DrainSocket(int fd, PortState* port, const ObjectCore& owner, ReceiveCounters& counters,
-                        int& error, ReadAheadSource* source = nullptr,
-                        unsigned budget = kWakeupBudget);
+/// data as it is when the datagram has arrived. `source` is passed on to
+/// PortState::PostBatch.
+Drained DrainSocket(int fd, PortState* port, const ObjectCore& owner, ReceiveCounters& counters,
+                    ReadAheadSource* source = nullptr, unsigned budget = kWakeupBudget);
 
 }  // namespace ro::detail
 

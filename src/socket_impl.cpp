@@ -415,16 +415,21 @@ void SocketImpl::StartReceivingLocked() {
   if (!OnApplicationLoop()) Reactor::Instance().EnsureRunning();
 }
 
+Drained SocketImpl::DrainLocked(PortState* port, unsigned budget) {
+  const Drained drained = DrainSocket(readiness_->Fd(), port, core_, counters_, this, budget);
+  // A read that found nothing (an edge a read ahead had already taken) says
+  // nothing about the peer.
+  if (drained.read != 0) one_at_a_time_ = drained.read == 1;
+  // Counted in receive_errors; sends still work.
+  if (drained.result == DrainResult::kBroken) state_ = State::kStopped;
+  return drained;
+}
+
 void SocketImpl::OnReadable(const asio::error_code& ec) {
   MutexLock lock(mutex_);
   if (state_ != State::kReceiving || ec) return;
   const std::shared_ptr<PortState> port = port_.lock();
-  int error = 0;
-  const std::uint64_t before = counters_.received.load(std::memory_order_relaxed);
-  const DrainResult result =
-      DrainSocket(readiness_->Fd(), port.get(), core_, counters_, error, this);
-  one_at_a_time_ = counters_.received.load(std::memory_order_relaxed) - before == 1;
-  switch (result) {
+  switch (DrainLocked(port.get(), kWakeupBudget).result) {
     case DrainResult::kMore:
       asio::post(io_, [self = shared_from_this()] { self->OnReadable({}); });
       break;
@@ -434,8 +439,6 @@ void SocketImpl::OnReadable(const asio::error_code& ec) {
       });
       break;
     case DrainResult::kBroken:
-      // Counted in receive_errors; sends still work.
-      state_ = State::kStopped;
       break;
   }
 }
@@ -445,21 +448,11 @@ bool SocketImpl::ReadAhead(const PortState& port) {
   if (state_ != State::kReceiving) return false;
   const std::shared_ptr<PortState> current = port_.lock();
   if (current.get() != &port) return false;
-  const std::uint64_t received = counters_.received.load(std::memory_order_relaxed);
-  const std::uint64_t delivered = counters_.delivered.load(std::memory_order_relaxed);
-  int error = 0;
   // No wait is started here: the one this socket has queued on the loop
   // (or the drain it has posted) stays, and takes whatever this leaves. So
   // this need not read until the socket is empty: after a single datagram
   // it asks for one (recvmmsg then skips the second, empty read).
-  if (DrainSocket(readiness_->Fd(), current.get(), core_, counters_, error, this,
-                  one_at_a_time_ ? 1 : kWakeupBudget) == DrainResult::kBroken) {
-    state_ = State::kStopped;
-    return false;
-  }
-  const std::uint64_t read = counters_.received.load(std::memory_order_relaxed) - received;
-  if (read != 0) one_at_a_time_ = read == 1;
-  return counters_.delivered.load(std::memory_order_relaxed) != delivered;
+  return DrainLocked(current.get(), one_at_a_time_ ? 1 : kWakeupBudget).delivered != 0;
 }
 
 void SocketImpl::Close() {

@@ -109,6 +109,9 @@ class SocketImpl final : public std::enable_shared_from_this<SocketImpl>, public
   // True if the socket runs on an application's io_context (<ro/asio.hpp>).
   bool OnApplicationLoop() const noexcept;
   void OnReadable(const asio::error_code& ec) RO_EXCLUDES(mutex_);
+  // One drain of up to `budget` datagrams into `port`, for the loop and for
+  // a read ahead alike: it keeps one_at_a_time_ and stops a broken socket.
+  Drained DrainLocked(PortState* port, unsigned budget) RO_REQUIRES(mutex_);
   void OnLinksChanged(const std::vector<LinkChange>& changes) RO_EXCLUDES(mutex_);
   Status SendLocked(const Endpoint& destination, std::string_view packet, const SendSource* source,
                     const SendCall& call) RO_REQUIRES_SHARED(fd_mutex_);

@@ -101,17 +101,9 @@ bool TakeOne(std::atomic<int>& left) {
   return false;
 }
 
-int LocalPortOf(int fd) {
-  sockaddr_storage address{};
-  socklen_t length = sizeof address;
-  if (g_real.getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
-  // sin_port and sin6_port sit at the same offset.
-  return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
-}
-
 int FakeRecvmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags, timespec* timeout) {
   const int target = g_plan.recv_port.load();
-  if (target == 0 || LocalPortOf(fd) != target) {
+  if (target == 0 || ro_test::LocalPortOf(fd) != target) {
     return g_real.recvmmsg(fd, msgs, vlen, flags, timeout);
   }
   g_plan.recv_calls.fetch_add(1);

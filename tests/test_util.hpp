@@ -11,8 +11,13 @@
 #ifndef RO_TESTS_TEST_UTIL_HPP_
 #define RO_TESTS_TEST_UTIL_HPP_
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -182,6 +187,48 @@ inline bool HasIpv6Loopback() {
   }
   return false;
 }
+
+/// The local port of a kernel socket, or 0.
+inline int LocalPortOf(int fd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
+  // sin_port and sin6_port sit at the same offset.
+  return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
+}
+
+/// A plain POSIX UDP peer on 127.0.0.1, so that only the library's own
+/// threads use the library. Receives wait at most 3 s.
+class UdpPeer {
+ public:
+  UdpPeer() : fd_(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
+    timeval limit{3, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  }
+  ~UdpPeer() { close(fd_); }
+  UdpPeer(const UdpPeer&) = delete;
+  UdpPeer& operator=(const UdpPeer&) = delete;
+
+  /// On loopback the datagram is in the receiver's queue when this returns.
+  bool Send(int port, const std::string& text) {
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<std::uint16_t>(port));
+    inet_pton(AF_INET, kLoopback, &to.sin_addr);
+    return sendto(fd_, text.data(), text.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) ==
+           static_cast<ssize_t>(text.size());
+  }
+  /// Sends `text` and waits for it to come back.
+  bool RoundTrip(int port, const std::string& text) {
+    if (!Send(port, text)) return false;
+    char buffer[256];
+    const ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
+    return n == static_cast<ssize_t>(text.size()) && std::string(buffer, text.size()) == text;
+  }
+
+ private:
+  int fd_;
+};
 
 }  // namespace ro_test
 

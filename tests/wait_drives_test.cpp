@@ -8,11 +8,6 @@
 // on its own thread, so only the library's threads use the library. All
 // traffic on 127.0.0.1; every wait is bounded.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -36,8 +31,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using ro_test::Clock;
-using ro_test::kLoopback;
 using ro_test::MakeReceiver;
+using Peer = ro_test::UdpPeer;
 
 // Context switches of the library thread so far; -1 if it is not found.
 long LibraryThreadSwitches() {
@@ -62,36 +57,6 @@ long LibraryThreadSwitches() {
   }
   return -1;
 }
-
-// A plain UDP peer: sends a datagram and waits (bounded) for the answer.
-class Peer {
- public:
-  Peer() : fd_(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
-    timeval limit{3, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-  }
-  ~Peer() { close(fd_); }
-  Peer(const Peer&) = delete;
-  Peer& operator=(const Peer&) = delete;
-
-  bool Send(int port, const std::string& text) {
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(static_cast<std::uint16_t>(port));
-    inet_pton(AF_INET, kLoopback, &to.sin_addr);
-    return sendto(fd_, text.data(), text.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) ==
-           static_cast<ssize_t>(text.size());
-  }
-  bool RoundTrip(int port, const std::string& text) {
-    if (!Send(port, text)) return false;
-    char buffer[256];
-    const ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
-    return n == static_cast<ssize_t>(text.size()) && std::string(buffer, text.size()) == text;
-  }
-
- private:
-  int fd_;
-};
 
 // An echo server in the BrightScript shape: wait, answer, wait again.
 void Echo(ro::DatagramSocket& socket, const ro::MessagePort& port, int rounds) {
