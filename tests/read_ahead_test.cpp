@@ -9,11 +9,6 @@
 // (32 at a time) never makes. The peer is a plain POSIX socket on the test
 // thread; every datagram goes to 127.0.0.1 and every wait is bounded.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -34,7 +29,6 @@ namespace {
 namespace sys = ro::detail::sys;
 using namespace std::chrono_literals;
 using ro_test::Clock;
-using ro_test::kLoopback;
 using ro_test::MakeReceiver;
 
 sys::SyscallTable g_real;
@@ -42,44 +36,15 @@ std::atomic<int> g_server_port{0};
 // recvmmsg calls on the server's socket that asked for one datagram and got it.
 std::atomic<int> g_single_reads{0};
 
-int LocalPortOf(int fd) {
-  sockaddr_storage address{};
-  socklen_t length = sizeof address;
-  if (g_real.getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
-  return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
-}
-
 int CountingRecvmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags, timespec* timeout) {
   const int count = g_real.recvmmsg(fd, msgs, vlen, flags, timeout);
   const int saved_errno = errno;
-  if (vlen == 1 && count == 1 && LocalPortOf(fd) == g_server_port.load()) {
+  if (vlen == 1 && count == 1 && ro_test::LocalPortOf(fd) == g_server_port.load()) {
     g_single_reads.fetch_add(1);
   }
   errno = saved_errno;
   return count;
 }
-
-// A plain UDP sender.
-class Peer {
- public:
-  Peer() : fd_(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {}
-  ~Peer() { close(fd_); }
-  Peer(const Peer&) = delete;
-  Peer& operator=(const Peer&) = delete;
-
-  // On loopback the datagram is in the receiver's queue when this returns.
-  bool Send(int port, const std::string& text) {
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(static_cast<std::uint16_t>(port));
-    inet_pton(AF_INET, kLoopback, &to.sin_addr);
-    return sendto(fd_, text.data(), text.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) ==
-           static_cast<ssize_t>(text.size());
-  }
-
- private:
-  int fd_;
-};
 
 std::string PayloadOf(const ro::Message& msg) {
   const auto* event = msg ? msg->As<ro::DatagramEvent>() : nullptr;
@@ -110,7 +75,7 @@ class ReadAhead : public ::testing::Test {
     ASSERT_EQ(PayloadOf(ro::Wait(3000, port)), "first");
   }
 
-  Peer peer_;
+  ro_test::UdpPeer peer_;
 };
 
 TEST_F(ReadAhead, AReplyAlreadyQueuedIsReadWithOneSingleDatagramReadInsteadOfTheLoop) {
@@ -163,12 +128,12 @@ TEST_F(ReadAhead, ABurstThatArrivesWhileReadingOneAtATimeIsDeliveredWholeAndInOr
     proved = g_single_reads.load() > before;
   }
   EXPECT_TRUE(ro_test::StaysEmpty(port));
-#ifdef RODATAGRAM_TEST_EMULATOR
-  // Under qemu-user sending a burst takes longer than the library thread's
-  // 1 ms take-over: it reads every burst, and only the native passes can
-  // show the read ahead (the bursts above were still delivered whole).
-  if (!proved)
-    GTEST_SKIP() << "under " RODATAGRAM_TEST_EMULATOR " the library thread read every burst";
+#if defined(RODATAGRAM_TEST_EMULATOR) || defined(__SANITIZE_THREAD__)
+  // Under qemu-user and ThreadSanitizer (3 runs in 6 here) the application
+  // comes back to Wait more slowly than the library thread's 1 ms take-over:
+  // it reads every burst, and only the native passes can show the read ahead
+  // (the bursts above were still delivered whole and in order).
+  if (!proved) GTEST_SKIP() << "too slow here: the library thread read every burst";
 #endif
   EXPECT_TRUE(proved) << "no burst was read ahead one datagram at a time: the test proved nothing";
 }
