@@ -116,9 +116,10 @@ struct DatagramEventFactory {
         &trailing, count, std::move(user_data));
   }
 
-  /// Sets what Block::Add() leaves out.
-  static void Describe(DatagramEvent& event, const DatagramAddresses& addresses, int identity) {
-    event.addresses_ = addresses;
+  /// What Block::Add() leaves out: the addresses (filled in place by the
+  /// receive path) and the socket's identity.
+  static DatagramAddresses& Addresses(DatagramEvent& event) noexcept { return event.addresses_; }
+  static void SetIdentity(DatagramEvent& event, int identity) noexcept {
     event.identity_ = identity;
   }
 };

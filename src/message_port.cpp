@@ -173,14 +173,18 @@ Message PortState::PopLocked() {
   return msg;
 }
 
+Message PortState::TryPop() {
+  MutexLock lock(mutex_);
+  if (queue_.empty()) return nullptr;
+  // Built in the caller's result: moved through a temporary, the message
+  // would be stored and reloaded in halves (a store-forwarding stall).
+  return PopLocked();
+}
+
 Message PortState::Wait(int timeout_ms) {
   NoteActivity();
-  Message msg;
-  {
-    // The common case while datagrams arrive: one lock, no clock.
-    MutexLock lock(mutex_);
-    if (!queue_.empty()) msg = PopLocked();
-  }
+  // The common case while datagrams arrive: one lock, no clock.
+  Message msg = TryPop();
   if (!msg && timeout_ms >= 0) {
     Reactor& reactor = Reactor::Instance();
     // Without the library's loop there is nothing to drive (sockets on the
@@ -316,7 +320,9 @@ Message PortState::Sleep(int timeout_ms) {
 }
 
 Message PortState::WaitRunning(int timeout_ms, asio::io_context& io) {
-  if (timeout_ms < 0) return Get();
+  // The common case while datagrams arrive: no clock (a read costs ~20 ns
+  // in a VM).
+  if (Message msg = Get(); msg || timeout_ms < 0) return msg;
   const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
     {
@@ -348,8 +354,7 @@ Message PortState::WaitRunning(int timeout_ms, asio::io_context& io) {
 
 Message PortState::Get() {
   NoteActivity();
-  MutexLock lock(mutex_);
-  return queue_.empty() ? nullptr : PopLocked();
+  return TryPop();
 }
 
 Message PortState::Peek() {

@@ -93,6 +93,8 @@ class PortState : public std::enable_shared_from_this<PortState> {
   bool FitsLocked(std::size_t cost) const noexcept RO_REQUIRES(mutex_);
   void AppendLocked(Message msg, std::size_t cost) RO_REQUIRES(mutex_);
   Message PopLocked() RO_REQUIRES(mutex_);
+  // The oldest message, or null if the queue is empty.
+  Message TryPop() RO_EXCLUDES(mutex_);
   // Waits up to `timeout_ms` (0: forever) for a message and takes it.
   Message Sleep(int timeout_ms) RO_EXCLUDES(mutex_);
   Message WaitDriving(int timeout_ms, Reactor& reactor) RO_EXCLUDES(mutex_);

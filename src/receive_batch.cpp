@@ -187,6 +187,7 @@ std::size_t PostBatch(ReceiveScratch& scratch, unsigned count, PortState* port,
   // sent after SetUserData() returned carries the new value.
   const std::shared_ptr<const UserData> user_data =
       port != nullptr ? owner.SharedUserData() : nullptr;
+  const int identity = owner.Identity();
   std::size_t made = 0;
   std::uint64_t truncated = 0;
   std::shared_ptr<DatagramEventFactory::Block> block;
@@ -198,8 +199,6 @@ std::size_t PostBatch(ReceiveScratch& scratch, unsigned count, PortState* port,
       continue;
     }
     if (port == nullptr) continue;
-    DatagramAddresses addresses;
-    ParseReceived(m.msg_hdr, addresses);
     if (block_room == 0) {
       std::size_t events = 0;
       const std::size_t bytes = PlanBlock(scratch, i, count, events);
@@ -207,7 +206,11 @@ std::size_t PostBatch(ReceiveScratch& scratch, unsigned count, PortState* port,
       block_room = events;
     }
     DatagramEvent* event = block->Add(static_cast<const char*>(scratch.iov[i].iov_base), m.msg_len);
-    DatagramEventFactory::Describe(*event, addresses, owner.Identity());
+    // Parsed straight into the event: a copy from a stack temporary would
+    // reload, 16 bytes at a time, what the parse has just stored piecewise
+    // (a store-forwarding stall per datagram).
+    ParseReceived(m.msg_hdr, DatagramEventFactory::Addresses(*event));
+    DatagramEventFactory::SetIdentity(*event, identity);
     // Shares the block's ownership: the block lives while any of its events does.
     scratch.batch[made++] = Message(block, event);
     --block_room;
