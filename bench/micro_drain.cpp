@@ -35,6 +35,7 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/udp.hpp>
 
+#include <ro/asio.hpp>
 #include <ro/ro.hpp>
 
 #include "bench_common.hpp"
@@ -280,10 +281,12 @@ Variant Asio() {
           }};
 }
 
-Variant Rodatagram() {
+Variant Rodatagram(bool own_loop) {
   auto port = std::make_shared<ro::MessagePort>();
-  return {"rodatagram", [port](unsigned batch, std::size_t size) {
-            ro::DatagramSocket udp;
+  auto io = std::make_shared<asio::io_context>(1);
+  return {own_loop ? "rodatagram Wait(io)" : "rodatagram",
+          [port, io, own_loop](unsigned batch, std::size_t size) {
+            ro::DatagramSocket udp = own_loop ? ro::MakeDatagramSocket(*io) : ro::DatagramSocket();
             udp.SetReceiveBufferSize(4 << 20);
             udp.BindToLocalAddress("127.0.0.1", 0);
             Fill(udp.GetLocalPort(), batch, size);
@@ -291,7 +294,7 @@ Variant Rodatagram() {
             const auto t0 = bench::NowNs();
             udp.SetPort(*port);  // receiving starts here
             for (unsigned i = 0; i < batch; ++i) {
-              const ro::Message msg = ro::Wait(5000, *port);
+              const ro::Message msg = own_loop ? ro::Wait(5000, *port, *io) : ro::Wait(5000, *port);
               if (!msg) break;
               if (const auto* ev = msg->As<ro::DatagramEvent>()) {
                 const std::string_view p = ev->GetPayload();
@@ -329,7 +332,8 @@ int main(int argc, char** argv) {
       Recvmmsg("C recvmmsg, slots 64 KiB + 4160 B apart", false, false, 65536 + 4160),
       Recvmmsg("C recvmmsg, 2 KiB slots", false, false, 2048),
       Asio(),
-      Rodatagram(),
+      Rodatagram(false),
+      Rodatagram(true),
   };
   if (!only.empty()) {
     variants.erase(std::remove_if(variants.begin(), variants.end(),
