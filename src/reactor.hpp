@@ -48,6 +48,11 @@ class Reactor {
   /// How long the application may stay away from Wait, with nobody driving
   /// the loop, before the library thread drives it again.
   static constexpr std::chrono::microseconds kTakeOver{1000};
+  /// While waiting threads keep driving, the library thread looks whether
+  /// one has stopped every kTakeOver at first, then less and less often, at
+  /// most this far apart: an application that stops waiting in the middle
+  /// of a stream is read for again within about kLookMax + kTakeOver.
+  static constexpr std::chrono::microseconds kLookMax{8000};
   /// An application that works at least this long after a blocking wait
   /// returned, before it waits on an empty port again, is busy: when its
   /// drive leaves events queued, the library thread takes the loop at once

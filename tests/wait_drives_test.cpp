@@ -97,6 +97,44 @@ TEST(WaitDrivesTheLoop, AnEchoInWaitDoesNotWakeTheLibraryThreadPerDatagram) {
                                         << kRounds << " datagrams in " << ms.count() << " ms";
 }
 
+// Each look of the library thread is a timed wake-up; while the application
+// keeps waiting (and so driving), it looks less and less often (1, 2, 4 ms,
+// then every Reactor::kLookMax), not every millisecond.
+TEST(WaitDrivesTheLoop, WhileAnEchoKeepsWaitingTheLibraryThreadLooksLessThanEveryThreeMs) {
+  ro::MessagePort port;
+  ro::DatagramSocket server = MakeReceiver(port);
+  std::atomic<bool> stop{false};
+  std::thread echo([&] {
+    while (!stop.load()) {
+      const ro::Message msg = ro::Wait(100, port);
+      if (const auto* event = msg ? msg->As<ro::DatagramEvent>() : nullptr) {
+        (void)server.SendTo(event->GetSourceHost(), event->GetSourcePort(), event->GetPayload());
+      }
+    }
+  });
+  Peer peer;
+  int answered = 0;
+  for (int i = 0; i < 50; ++i) answered += peer.RoundTrip(server.GetLocalPort(), "warm") ? 1 : 0;
+  const long before = LibraryThreadSwitches();
+  const auto start = Clock::now();
+  int rounds = 0;
+  for (; rounds < 200000 && Clock::now() - start < 400ms; ++rounds) {
+    answered += peer.RoundTrip(server.GetLocalPort(), "ping") ? 1 : 0;
+  }
+  const long woken = LibraryThreadSwitches() - before;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  stop = true;
+  echo.join();
+  ASSERT_GE(before, 0) << "no library thread named ro-reactor";
+  EXPECT_EQ(answered, 50 + rounds);
+  // A guard: the echo ran long enough for looks every 1 ms to show.
+  ASSERT_GE(ms.count(), 300);
+  ASSERT_GE(rounds, 100);
+  // Looking every 1 ms, the thread woke about once per ms (400 here).
+  EXPECT_LE(3 * woken, ms.count() + 30) << "the library thread woke " << woken << " times in "
+                                        << ms.count() << " ms of echo (" << rounds << " rounds)";
+}
+
 TEST(WaitDrivesTheLoop, TheLibraryThreadDeliversWhileTheApplicationIsBusy) {
   ro::MessagePort port;
   ro::DatagramSocket server = MakeReceiver(port);
