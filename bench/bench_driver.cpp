@@ -5,8 +5,8 @@
 // datagrams on 127.0.0.1 only, checks what it got, and writes the results.
 //
 //   bench_driver --out DIR [--suites drain,work,pingpong,idle,memory,scale]
-//                [--rounds 5] [--n 100000] [--sizes 64,1200]
-//                [--rtts 20000] [--pp-rounds 3] [--idle-seconds 5] [--work-ns 1000]
+//                [--rounds 9] [--n 100000] [--sizes 64,1200]
+//                [--rtts 20000] [--pp-rounds 5] [--idle-seconds 5] [--work-ns 1000]
 //                [--bin-dir DIR] [--node-script FILE] [--node BIN]
 //                [--contenders "C recvfrom,rodatagram"] [--scale-sockets 1000]
 //
@@ -403,11 +403,11 @@ struct Options {
   std::string node = "node";
   std::vector<std::string> suites = {"drain", "work", "pingpong", "idle", "memory", "scale"};
   std::vector<std::string> only;  // contender names to run; empty = all
-  int rounds = 5;
+  int rounds = 9;
   std::uint64_t n = 100000;
   std::vector<std::size_t> sizes = {64, 1200};
   int rtts = 20000;
-  int pp_rounds = 3;
+  int pp_rounds = 5;
   int idle_seconds = 5;
   int scale_sockets = 1000;
   // The application's work per datagram in the "work" suite.
