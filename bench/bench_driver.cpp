@@ -6,7 +6,7 @@
 //
 //   bench_driver --out DIR [--suites drain,work,pingpong,idle,memory,scale]
 //                [--rounds 9] [--n 100000] [--sizes 64,1200]
-//                [--rtts 20000] [--pp-rounds 5] [--idle-seconds 5] [--work-ns 1000]
+//                [--rtts 20000] [--pp-rounds 9] [--idle-seconds 5] [--work-ns 1000]
 //                [--bin-dir DIR] [--node-script FILE] [--node BIN]
 //                [--contenders "C recvfrom,rodatagram"] [--scale-sockets 1000]
 //
@@ -407,7 +407,7 @@ struct Options {
   std::uint64_t n = 100000;
   std::vector<std::size_t> sizes = {64, 1200};
   int rtts = 20000;
-  int pp_rounds = 5;
+  int pp_rounds = 9;
   int idle_seconds = 5;
   int scale_sockets = 1000;
   // The application's work per datagram in the "work" suite.
