@@ -94,7 +94,8 @@ struct Slots {
   Slots(std::size_t stride_bytes, bool with_control)
       : stride(stride_bytes), control(with_control), data(kVlen * stride_bytes) {}
 
-  void Prepare() {
+  // One recvmmsg of up to kVlen datagrams into fresh headers.
+  int Receive(int fd) {
     for (unsigned i = 0; i < kVlen; ++i) {
       iov[i] = {data.data() + i * stride, std::min(stride, bench::kMaxDatagram)};
       msgs[i].msg_hdr = {};
@@ -107,6 +108,7 @@ struct Slots {
         msgs[i].msg_hdr.msg_controllen = sizeof cmsg[i];
       }
     }
+    return recvmmsg(fd, msgs, kVlen, MSG_WAITFORONE, nullptr);
   }
 
   std::size_t stride;
@@ -159,8 +161,7 @@ Variant Recvmmsg(const std::string& name, bool pktinfo, bool ovfl, std::size_t s
             std::uint64_t sum = 0;
             const auto t0 = bench::NowNs();
             for (unsigned done = 0; done < batch;) {
-              slots->Prepare();
-              const int got = recvmmsg(s->fd, slots->msgs, kVlen, MSG_WAITFORONE, nullptr);
+              const int got = slots->Receive(s->fd);
               if (got <= 0) break;
               for (int i = 0; i < got; ++i) {
                 sum += bench::SumBytes(slots->iov[i].iov_base, slots->msgs[i].msg_len);
@@ -204,8 +205,7 @@ Variant QueuedEvents() {
             std::uint64_t sum = 0;
             const auto t0 = bench::NowNs();
             for (unsigned done = 0; done < batch;) {
-              slots->Prepare();
-              const int got = recvmmsg(s->fd, slots->msgs, kVlen, MSG_WAITFORONE, nullptr);
+              const int got = slots->Receive(s->fd);
               if (got <= 0) break;
               std::size_t bytes = static_cast<std::size_t>(got) * sizeof(Event);
               for (int i = 0; i < got; ++i) bytes += slots->msgs[i].msg_len;
