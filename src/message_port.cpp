@@ -114,6 +114,11 @@ thread_local const asio::io_context* t_reading_ahead_for = nullptr;
 // wait longer than this many messages.
 constexpr unsigned kReadAheadRun = 16;
 
+// Messages this thread's waits returned since one last blocked (that one
+// included): how the reactor tells a thread working through batches from a
+// drain or an echo (Reactor::TryDrive).
+thread_local unsigned t_taken = 0;
+
 }  // namespace
 
 void PortState::WakeLoopsLocked() {
@@ -192,7 +197,9 @@ Message PortState::Wait(int timeout_ms) {
     // (nested in the loop) sleeps rather than drive it again.
     msg = reactor.Started() && !Reactor::InLoop() ? WaitDriving(timeout_ms, reactor)
                                                   : Sleep(timeout_ms);
+    t_taken = 0;
   }
+  if (msg) ++t_taken;
   NoteActivity();
   return msg;
 }
@@ -214,7 +221,7 @@ Message PortState::WaitDriving(int timeout_ms, Reactor& reactor) {
   // under the lock it registers with, and SleepForLoop() wakes for it.
   for (;;) {
     if (!forever && Clock::now() >= deadline) return nullptr;
-    if (reactor.TryDrive(this)) {
+    if (reactor.TryDrive(this, t_taken)) {
       struct Done {
         Reactor& reactor;
         bool backlog = false;

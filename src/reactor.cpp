@@ -168,13 +168,18 @@ void Reactor::ParkLocked(std::unique_lock<std::mutex>& lock) {
   }
 }
 
-bool Reactor::TryDrive(PortState* port) {
+bool Reactor::TryDrive(PortState* port, unsigned taken) {
   MutexLock lock(mutex_);
   // How long the application worked since a wait last blocked (drove or
   // slept) and returned: a busy one works through batches, an echo
   // answers one datagram. Time spent blocked does not count.
-  busy_ = Clock::now() - last_return_ >= kBusy;
-  if (driver_ == Driver::kNone) {
+  const auto worked = Clock::now() - last_return_;
+  busy_ = worked >= kBusy || (taken >= kBusyRun && worked >= taken * kBusyPerMessage);
+  // A busy application has just handed the loop to the library thread
+  // (hand_over_), which is on its way: it sleeps until that thread reads,
+  // rather than take the loop back and read in series with its work.
+  if (driver_ == Driver::kNone && !(hand_over_ && busy_)) {
+    hand_over_ = false;
     driver_ = Driver::kWaiter;
     ++epoch_;
     return true;

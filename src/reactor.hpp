@@ -60,14 +60,24 @@ class Reactor {
   /// wake-up per batch), and it does not take the loop back from the
   /// library thread.
   static constexpr std::chrono::microseconds kBusy{50};
+  /// So is one that took at least kBusyRun messages since that wait
+  /// without blocking and spent at least kBusyPerMessage on each: it works
+  /// through batches (a batch the library thread posts is 32 datagrams,
+  /// which such an application may finish in less than kBusy). A drain
+  /// that only pops (~50 ns a message) or an echo (one message per wait)
+  /// is not busy: it reads fastest on its own thread.
+  static constexpr unsigned kBusyRun = 8;
+  static constexpr std::chrono::nanoseconds kBusyPerMessage{250};
 
   /// A thread about to block in a wait on `port` (whose queue is empty)
   /// asks to drive the loop. True: it drives, until DoneDriving(). False:
   /// another thread drives; the caller is registered as a sleeper (until
   /// DoneSleeping()) and `port` is offered the loop (PortState::OfferLoop)
   /// when it becomes free. The library thread, if it drives, is asked to
-  /// stop after its current handler.
-  bool TryDrive(PortState* port) RO_EXCLUDES(mutex_);
+  /// stop after its current handler. `taken`: the messages the calling
+  /// thread took since its last blocking wait returned (that wait's own
+  /// included), without blocking.
+  bool TryDrive(PortState* port, unsigned taken) RO_EXCLUDES(mutex_);
   /// `backlog`: the driver leaves events queued on its port.
   void DoneDriving(bool backlog) RO_EXCLUDES(mutex_);
   /// `pass_offer`: the caller was offered the loop but returns a message
@@ -134,7 +144,7 @@ class Reactor {
   std::uint64_t epoch_ RO_GUARDED_BY(mutex_) = 0;
   Clock::time_point last_drive_end_ RO_GUARDED_BY(mutex_){};
   bool deep_ RO_GUARDED_BY(mutex_) = false;
-  // The application worked at least kBusy since a blocking wait last
+  // The application was busy (kBusy, kBusyRun) since a blocking wait last
   // returned (last_return_) before it waited on an empty port again.
   bool busy_ RO_GUARDED_BY(mutex_) = false;
   Clock::time_point last_return_ RO_GUARDED_BY(mutex_){};
