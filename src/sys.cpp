@@ -27,7 +27,7 @@ ssize_t sendmsg(int fd, const msghdr* message, int flags) { return ::sendmsg(fd,
 ssize_t send(int fd, const void* buf, size_t len, int flags) { return ::send(fd, buf, len, flags); }
 ssize_t recv(int fd, void* buf, size_t len, int flags) { return ::recv(fd, buf, len, flags); }
 int recvmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags, timespec* timeout) {
-  return ::recvmmsg(fd, msgs, vlen, flags, timeout);
+  return SystemRecvmmsg(fd, msgs, vlen, flags, timeout);
 }
 int close(int fd) { return ::close(fd); }
 int poll(pollfd* fds, nfds_t count, int timeout_ms) { return ::poll(fds, count, timeout_ms); }

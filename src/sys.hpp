@@ -39,6 +39,18 @@ int poll(pollfd* fds, nfds_t count, int timeout_ms);
 int getifaddrs(ifaddrs** list);
 void freeifaddrs(ifaddrs* list);
 
+/// The kernel's recvmmsg, except that a call for one datagram is made as
+/// recvmsg: the same result (msg_len set; -1 and errno on failure) for
+/// ~100 ns less per call (measured here: a read ahead of an echo asks for
+/// one datagram per round trip).
+inline int SystemRecvmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags, timespec* timeout) {
+  if (vlen != 1 || timeout != nullptr) return ::recvmmsg(fd, msgs, vlen, flags, timeout);
+  const ssize_t got = ::recvmsg(fd, &msgs[0].msg_hdr, flags & ~MSG_WAITFORONE);
+  if (got < 0) return -1;
+  msgs[0].msg_len = static_cast<unsigned int>(got);
+  return 1;
+}
+
 #if defined(RO_SYSCALL_SEAM)
 
 template <class Pointer>

@@ -16,10 +16,6 @@
 namespace ro::detail::sys {
 namespace {
 
-int SystemRecvmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags, timespec* timeout) {
-  return ::recvmmsg(fd, msgs, vlen, flags, timeout);
-}
-
 // A prvalue, so that g_calls below is constant-initialized (no static
 // initialization order question for code that runs before main).
 constexpr SyscallTable SystemCalls() {
