@@ -114,10 +114,10 @@ thread_local const asio::io_context* t_reading_ahead_for = nullptr;
 // wait longer than this many messages.
 constexpr unsigned kReadAheadRun = 16;
 
-// Messages this thread's waits returned since one last blocked (that one
+// What this thread's waits returned since one last blocked (that one
 // included): how the reactor tells a thread working through batches from a
 // drain or an echo (Reactor::TryDrive).
-thread_local unsigned t_taken = 0;
+thread_local Reactor::Taken t_taken;
 
 }  // namespace
 
@@ -197,9 +197,12 @@ Message PortState::Wait(int timeout_ms) {
     // (nested in the loop) sleeps rather than drive it again.
     msg = reactor.Started() && !Reactor::InLoop() ? WaitDriving(timeout_ms, reactor)
                                                   : Sleep(timeout_ms);
-    t_taken = 0;
+    t_taken = {};
   }
-  if (msg) ++t_taken;
+  if (msg) {
+    ++t_taken.messages;
+    t_taken.bytes += Cost(msg);
+  }
   NoteActivity();
   return msg;
 }

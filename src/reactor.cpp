@@ -168,13 +168,21 @@ void Reactor::ParkLocked(std::unique_lock<std::mutex>& lock) {
   }
 }
 
-bool Reactor::TryDrive(PortState* port, unsigned taken) {
+bool Reactor::TryDrive(PortState* port, const Taken& taken) {
   MutexLock lock(mutex_);
   // How long the application worked since a wait last blocked (drove or
   // slept) and returned: a busy one works through batches, an echo
   // answers one datagram. Time spent blocked does not count.
   const auto worked = Clock::now() - last_return_;
-  busy_ = worked >= kBusy || (taken >= kBusyRun && worked >= taken * kBusyPerMessage);
+  if (taken.messages >= kBusyRun) {
+    // A batch of large datagrams read on this thread is only summed in
+    // ~250 ns each; read by the library thread, each would cost the
+    // application more than that in cache misses alone.
+    busy_ = worked >= taken.messages * kBusyPerMessage +
+                          std::chrono::nanoseconds(taken.bytes / kBusyBytesPerNanosecond);
+  } else {
+    busy_ = worked >= kBusy;
+  }
   // A busy application has just handed the loop to the library thread
   // (hand_over_), which is on its way: it sleeps until that thread reads,
   // rather than take the loop back and read in series with its work.

@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstddef>
 #include <optional>
 
 #include <asio/executor_work_guard.hpp>
@@ -60,24 +61,36 @@ class Reactor {
   /// wake-up per batch), and it does not take the loop back from the
   /// library thread.
   static constexpr std::chrono::microseconds kBusy{50};
-  /// So is one that took at least kBusyRun messages since that wait
-  /// without blocking and spent at least kBusyPerMessage on each: it works
-  /// through batches (a batch the library thread posts is 32 datagrams,
-  /// which such an application may finish in less than kBusy). A drain
-  /// that only pops (~50 ns a message) or an echo (one message per wait)
-  /// is not busy: it reads fastest on its own thread.
+  /// One that took at least kBusyRun messages since that wait without
+  /// blocking is judged per message instead: busy if it spent at least
+  /// kBusyPerMessage on each plus 1 ns per kBusyBytesPerNanosecond bytes
+  /// of them (PortState::Cost). It works through batches (a batch the
+  /// library thread posts is 32 datagrams, which such an application may
+  /// finish in less than kBusy), and the library thread's reads pay only
+  /// when its work per message exceeds what handing a message to another
+  /// CPU costs: a wake-up's share and the cache lines the message fills. A
+  /// drain that only pops (~50 ns a message, or ~250 ns summing 1,200
+  /// bytes) or an echo (one message per wait) is not busy: it reads
+  /// fastest on its own thread.
   static constexpr unsigned kBusyRun = 8;
   static constexpr std::chrono::nanoseconds kBusyPerMessage{250};
+  static constexpr std::size_t kBusyBytesPerNanosecond = 4;
+
+  /// What a thread's waits returned since one last blocked (that one
+  /// included), without blocking.
+  struct Taken {
+    unsigned messages = 0;
+    std::size_t bytes = 0;  ///< their PortState::Cost
+  };
 
   /// A thread about to block in a wait on `port` (whose queue is empty)
   /// asks to drive the loop. True: it drives, until DoneDriving(). False:
   /// another thread drives; the caller is registered as a sleeper (until
   /// DoneSleeping()) and `port` is offered the loop (PortState::OfferLoop)
   /// when it becomes free. The library thread, if it drives, is asked to
-  /// stop after its current handler. `taken`: the messages the calling
-  /// thread took since its last blocking wait returned (that wait's own
-  /// included), without blocking.
-  bool TryDrive(PortState* port, unsigned taken) RO_EXCLUDES(mutex_);
+  /// stop after its current handler. `taken`: what the calling thread
+  /// took since its last blocking wait returned.
+  bool TryDrive(PortState* port, const Taken& taken) RO_EXCLUDES(mutex_);
   /// `backlog`: the driver leaves events queued on its port.
   void DoneDriving(bool backlog) RO_EXCLUDES(mutex_);
   /// `pass_offer`: the caller was offered the loop but returns a message
