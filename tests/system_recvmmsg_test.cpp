@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -115,12 +116,17 @@ void ExpectSame(const Result& kernel, const Result& ours) {
   EXPECT_EQ(ours.payload, kernel.payload);
 }
 
-TEST(SystemRecvmmsg, ForOneDatagramFillsTheHeaderAsTheKernelsRecvmmsgDoes) {
+// Sends `payload` twice and reads it once with each call into `capacity` bytes.
+std::pair<Result, Result> ReadWithBoth(const std::string& payload, std::size_t capacity) {
   Pair pair;
-  ASSERT_TRUE(pair.Send("one datagram"));
-  ASSERT_TRUE(pair.Send("one datagram"));
-  const Result kernel = ReadOne(pair, ::recvmmsg, 2048);
-  const Result ours = ReadOne(pair, sys::SystemRecvmmsg, 2048);
+  if (!pair.Send(payload) || !pair.Send(payload)) return {};
+  Result kernel = ReadOne(pair, ::recvmmsg, capacity);
+  Result ours = ReadOne(pair, sys::SystemRecvmmsg, capacity);
+  return {kernel, ours};
+}
+
+TEST(SystemRecvmmsg, ForOneDatagramFillsTheHeaderAsTheKernelsRecvmmsgDoes) {
+  const auto [kernel, ours] = ReadWithBoth("one datagram", 2048);
   // A guard: the kernel's call did read the datagram, with IP_PKTINFO.
   ASSERT_EQ(kernel.returned, 1);
   EXPECT_EQ(kernel.payload, "one datagram");
@@ -129,11 +135,7 @@ TEST(SystemRecvmmsg, ForOneDatagramFillsTheHeaderAsTheKernelsRecvmmsgDoes) {
 }
 
 TEST(SystemRecvmmsg, ForOneDatagramThatDoesNotFitReportsTheTruncationAsTheKernelsRecvmmsgDoes) {
-  Pair pair;
-  ASSERT_TRUE(pair.Send("a datagram longer than eight bytes"));
-  ASSERT_TRUE(pair.Send("a datagram longer than eight bytes"));
-  const Result kernel = ReadOne(pair, ::recvmmsg, 8);
-  const Result ours = ReadOne(pair, sys::SystemRecvmmsg, 8);
+  const auto [kernel, ours] = ReadWithBoth("a datagram longer than eight bytes", 8);
   ASSERT_EQ(kernel.returned, 1);
   EXPECT_NE(kernel.flags & MSG_TRUNC, 0);
   ExpectSame(kernel, ours);
