@@ -394,6 +394,14 @@ double Max(const std::vector<double>& v) {
 std::string Kpps(double pps) { return std::isnan(pps) ? "n/a" : fmt::format("{:.0f}k", pps / 1e3); }
 std::string Ratio(double r) { return std::isnan(r) ? "n/a" : fmt::format("{:.2f}x", r); }
 
+// A measured ratio beside the target `want` it is judged against: with a
+// third decimal when two would round it onto the target, so that a verdict
+// never reads "1.15x: missed" against "<= 1.15x".
+std::string Ratio(double r, double want) {
+  return !std::isnan(r) && Ratio(r) == Ratio(want) && r != want ? fmt::format("{:.3f}x", r)
+                                                                : Ratio(r);
+}
+
 // ----------------------------------------------------------------- options --
 
 struct Options {
@@ -600,9 +608,9 @@ void SuiteDrain(const Options& o, Report& r) {
     const double limit_rate = Median(d["C recvmmsg"]);
     const auto target = [&](const std::string& other, double want) {
       const double ratio = ours / Median(d[other]);
-      r.targets.push_back(fmt::format("| Drain 64 B vs {} | >= {:.1f}x | {} | {} | {} |", other,
-                                      want, Ratio(ratio), ratio >= want ? "met" : "**missed**",
-                                      Ratio(limit_rate / Median(d[other]))));
+      r.targets.push_back(fmt::format(
+          "| Drain 64 B vs {} | >= {:.1f}x | {} | {} | {} |", other, want, Ratio(ratio, want),
+          ratio >= want ? "met" : "**missed**", Ratio(limit_rate / Median(d[other]))));
     };
     target("C recvfrom", 1.2);
     target("Asio", 2.0);
@@ -610,9 +618,9 @@ void SuiteDrain(const Options& o, Report& r) {
     for (const char* variant : {"rodatagram Wait(io)", "rodatagram no destination"}) {
       if (d.count(variant) == 0) continue;
       const double ratio = Median(d[variant]) / Median(d["C recvfrom"]);
-      r.targets.push_back(fmt::format("| Drain 64 B, {}, vs C recvfrom | >= 1.2x | {} | {} | {} |",
-                                      variant, Ratio(ratio), ratio >= 1.2 ? "met" : "**missed**",
-                                      Ratio(limit_rate / Median(d["C recvfrom"]))));
+      r.targets.push_back(fmt::format(
+          "| Drain 64 B, {}, vs C recvfrom | >= 1.2x | {} | {} | {} |", variant, Ratio(ratio, 1.2),
+          ratio >= 1.2 ? "met" : "**missed**", Ratio(limit_rate / Median(d["C recvfrom"]))));
     }
     // Issue 11: the default mode against the bare recvmmsg(32) loop that
     // also asks for IP_PKTINFO (the limit here), and its CPU per datagram.
@@ -621,7 +629,7 @@ void SuiteDrain(const Options& o, Report& r) {
       r.targets.push_back(fmt::format(
           "| Drain 64 B, default mode, vs bare recvmmsg(32) + IP_PKTINFO | >= 0.95x | {} | {} | "
           "1.00x |",
-          Ratio(ratio), ratio >= 0.95 ? "met" : "**missed**"));
+          Ratio(ratio, 0.95), ratio >= 0.95 ? "met" : "**missed**"));
     }
     {
       auto& cpu = r.drain_cpu[64];
@@ -629,7 +637,7 @@ void SuiteDrain(const Options& o, Report& r) {
       r.targets.push_back(fmt::format(
           "| CPU per delivered datagram, drain 64 B, default mode, vs C recvfrom | <= 1.15x | {} "
           "| {} | {} |",
-          Ratio(ratio), ratio <= 1.15 ? "met" : "**missed**",
+          Ratio(ratio, 1.15), ratio <= 1.15 ? "met" : "**missed**",
           Ratio(Median(cpu["C recvmmsg +pktinfo"]) / Median(cpu["C recvfrom"]))));
     }
     const double vs_mmsg = ours / Median(d["C recvmmsg"]);
@@ -701,7 +709,7 @@ void SuiteWork(const Options& o, Report& r) {
   r.targets.push_back(fmt::format(
       "| Drain 64 B with ~1 us of work per datagram, default mode, vs C recvfrom | >= 1.3x | {} "
       "| {} | {} |",
-      Ratio(ratio), ratio >= 1.3 ? "met" : "**missed**",
+      Ratio(ratio, 1.3), ratio >= 1.3 ? "met" : "**missed**",
       Ratio(Median(pps["C recvmmsg +pktinfo"]) / base)));
 }
 
@@ -836,7 +844,7 @@ void PingPongPlacement(const Options& o, Report& r, const std::string& placement
     const double ratio = Median(field(ours, &RttStats::p50)) / base;
     r.targets.push_back(fmt::format(
         "| Ping-pong p50 vs C recvfrom echo, {}, {} | <= {:.2f}x | {} | {} | {} |", ours, placement,
-        want, Ratio(ratio), ratio <= want ? "met" : "**missed**", limit));
+        want, Ratio(ratio, want), ratio <= want ? "met" : "**missed**", limit));
   }
 }
 
@@ -963,7 +971,7 @@ void SuiteIdle(const Options& o, Report& r) {
     const double ratio = static_cast<double>(rss["rodatagram"]) / static_cast<double>(rss["Asio"]);
     r.targets.push_back(
         fmt::format("| RSS of a minimal program vs plain Asio | <= 1.20x | {} | {} | - |",
-                    Ratio(ratio), ratio <= 1.2 ? "met" : "**missed**"));
+                    Ratio(ratio, 1.2), ratio <= 1.2 ? "met" : "**missed**"));
   }
 }
 
