@@ -201,6 +201,8 @@ Message PortState::Wait(int timeout_ms) {
   }
   if (msg) {
     ++t_taken.messages;
+    // PopLocked() computed this too; passing it out through every pop path
+    // measured no faster (micro_user_path, 41.5-42.0 ns either way).
     t_taken.bytes += Cost(msg);
   }
   NoteActivity();
