@@ -142,7 +142,10 @@ int main(int argc, char** argv) {
   int port = 0;
   const int fd = bench::BindLoopback(static_cast<int>(args.Int("rcvbuf", 0)), &port);
   const int on = 1;
-  if (args.Int("pktinfo", 0) != 0) setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+  // An event loop's echo reads each datagram's destination too.
+  if (args.Int("pktinfo", 0) != 0 || args.Int("eventloop", 0) != 0) {
+    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+  }
   if (args.Int("ovfl", 0) != 0) setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof on);
   const bool control = args.Int("pktinfo", 0) != 0 || args.Int("ovfl", 0) != 0;
   bench::PrintReady(port);
@@ -153,11 +156,7 @@ int main(int argc, char** argv) {
                  static_cast<std::uint64_t>(args.Int("work", 0)));
   }
   if (args.mode == "echo") {
-    if (args.Int("eventloop", 0) != 0) {
-      setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
-      return EventLoopEcho(fd);
-    }
-    return Echo(fd);
+    return args.Int("eventloop", 0) != 0 ? EventLoopEcho(fd) : Echo(fd);
   }
   if (args.mode == "idle") {
     bench::SleepInReceive(fd);

@@ -99,7 +99,7 @@ struct Batches {
   std::chrono::nanoseconds per_message{0};  // the application's, between blocking waits
 };
 
-// The peer sends kBatches batches of kBatch datagrams of `size` bytes, batch
+// The peer sends `batches` batches of kBatch datagrams of `size` bytes, batch
 // b when the application asks for it, so that the application waits on an
 // empty port after every batch; the application spends `work` on each.
 Batches RunBatches(int batches, std::size_t size, std::chrono::nanoseconds work) {
