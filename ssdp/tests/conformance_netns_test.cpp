@@ -6,7 +6,8 @@
 // BOOTID / CONFIGID persisted and advanced, IPv6 (FF02::C, FF05::C) with a
 // LOCATION in the search's scope, ssdp:update and alive when an interface is
 // plugged in, SEARCHPORT.UPNP.ORG when 1900 is taken, renewal before
-// max-age/2. Each of these failed against the old example.
+// max-age/2, replies to an MX 2 search while pupnp listens. Each of these
+// failed against the old example or an earlier responder.
 
 #include <unistd.h>
 
@@ -114,6 +115,32 @@ TEST_F(SsdpConformance, BootIdIsPersistedAndAdvancedAndConfigIdFollowsTheDescrip
   EXPECT_EQ(second.config, first.config) << "same description";
   EXPECT_EQ(std::stoul(third.boot), std::stoul(first.boot) + 2);
   EXPECT_EQ(std::stoul(third.config), std::stoul(first.config) + 1) << "new friendly name";
+}
+
+// pupnp 1.8 listens MX-1 to MX s (its timer counts whole seconds of
+// time(NULL)) and sends its first IPv4 search 0.4 s into that: with MX 2 a
+// reply later than 0.6 s after the search can come after it stopped listening.
+TEST_F(SsdpConformance, EveryReplyToAnMx2SearchComesWhilePupnpStillListens) {
+  Responder responder;
+  ASSERT_TRUE(responder.Start(Args()));
+  unsigned index = 0;
+  Fd cp = InPeer(rig_, 0, [&] {
+    index = if_nametoindex(rig_.PeerInterface(0).c_str());
+    return UdpSocket(rig_.PeerAddress(0), 0);
+  });
+  ASSERT_TRUE(cp.Valid());
+  MulticastInterface4(cp, index);
+  // Two searches of 4 replies: spread over 3/4 of MX (the old rule), all 8
+  // within 0.6 s has a chance of (0.6/1.5)^8 (< 0.1%).
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_TRUE(
+        SendText(cp, "239.255.255.250", 1900, Search("239.255.255.250:1900", "ssdp:all", "2")));
+    const auto replies = Collect(cp, 2000ms);
+    ASSERT_EQ(replies.size(), 4U) << responder.Output();
+    for (const auto& reply : replies) {
+      EXPECT_LE(reply.at.count(), 600) << "ms after search " << round << ": " << reply.text;
+    }
+  }
 }
 
 TEST_F(SsdpConformance, AnIpv6LinkLocalSearchToFf02cGetsALinkLocalLocation) {

@@ -139,6 +139,14 @@ inline void MulticastInterface6(const Fd& fd, unsigned index) {
   EXPECT_EQ(setsockopt(fd.Get(), IPPROTO_IPV6, IPV6_MULTICAST_IF, &value, sizeof value), 0);
 }
 
+/// Sets the outgoing interface of IPv4 multicast (the namespaces have no
+/// multicast route).
+inline void MulticastInterface4(const Fd& fd, unsigned index) {
+  ip_mreqn request{};
+  request.imr_ifindex = static_cast<int>(index);
+  EXPECT_EQ(setsockopt(fd.Get(), IPPROTO_IP, IP_MULTICAST_IF, &request, sizeof request), 0);
+}
+
 inline bool SendText(const Fd& fd, const std::string& host, int port, std::string_view text,
                      unsigned scope = 0) {
   const sockaddr_storage to = Address(host, port, scope);

@@ -101,8 +101,9 @@ struct Message {
 /// A valid M-SEARCH, ready to answer.
 struct Search {
   std::string target;  ///< ST exactly as sent: replies echo it
-  /// Seconds over which replies are spread: MX clamped to 1..kMaxMx for a
-  /// multicast search, 0 (answer at once) for a unicast one.
+  /// Seconds the requester waits for replies: MX clamped to 1..kMaxMx for a
+  /// multicast search, 0 (answer at once) for a unicast one. The responder
+  /// spreads its replies over this less 1.6 s (docs/ssdp.md, "Searches").
   int window_s = 0;
 };
 
