@@ -46,6 +46,12 @@ constexpr std::string_view kStatusPath = "/status.xml";
 // At most this many replies wait for their MX delay; beyond it a search is
 // dropped instead of growing the queue.
 constexpr std::size_t kMaxPendingReplies = 512;
+// Replies to a multicast search are spread over MX less this (MX 1: none).
+// pupnp 1.8 ends its search when time(NULL) reaches start + MX, whole
+// seconds, so it listens MX-1 to MX s, and it sends its IPv4 copies 0.4-0.5 s
+// after its first IPv6 one. Spread over 3/4 of MX 2, 5 of 20 of its IPv4
+// searches lost every reply; see also Netflix/dial-reference#34.
+constexpr milliseconds kReplySpreadShortfall{1600};
 // UDA 1.1 §1.2.2: each set "a few hundred milliseconds" apart, at most 3 times.
 constexpr int kAnnounceSets = 3;
 constexpr milliseconds kAnnounceSpacing{300};
@@ -616,13 +622,10 @@ class Responder::Impl {
       return;
     }
     const std::string location = Location(*address, http_->Port());
-    // Spread over MX less 1.6 s (MX 1: none). pupnp 1.8 ends its search when
-    // time(NULL) reaches start + MX, whole seconds, so it listens MX-1 to MX s,
-    // and it sends its IPv4 copies 0.4-0.5 s after its first IPv6 one. Spread
-    // over 3/4 of MX 2, 5 of 20 of its IPv4 searches lost every reply; see
-    // also Netflix/dial-reference#34.
-    const int spread_ms = std::max(0, search->window_s * 1000 - 1600);
-    std::uniform_int_distribution<int> delay_ms(0, std::max(0, spread_ms - 1));
+    // A unicast search (window 0) is answered at once, and so is MX 1.
+    const auto spread = std::chrono::seconds(search->window_s) - kReplySpreadShortfall;
+    std::uniform_int_distribution<int> delay_ms(0,
+                                                std::max(0, static_cast<int>(spread.count()) - 1));
     std::size_t accepted = 0;
     for (const auto& advert : replies) {
       const std::size_t size =
@@ -633,7 +636,7 @@ class Responder::Impl {
       }
       ++accepted;
       ++pending_replies_;
-      const auto due = now + milliseconds(search->window_s > 0 ? delay_ms(rng_) : 0);
+      const auto due = now + milliseconds(delay_ms(rng_));
       scheduler_.At(due, [this, host, source_port, advert, location, on_search_port] {
         --pending_replies_;
         SendReply(on_search_port ? search_udp_ : udp_, host, source_port, advert, location);
